@@ -1,0 +1,4 @@
+import { defineProject } from 'vitest/config';
+import { sharedProjectConfig } from '../../vitest.shared';
+
+export default defineProject(sharedProjectConfig('@core/runtime', import.meta.dirname));

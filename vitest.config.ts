@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: ['packages/*'],
+    // Two cores on CI: two forks keep the machine busy without thrashing.
+    maxWorkers: 2,
+  },
+});

@@ -1,0 +1,4 @@
+export * from './contracts';
+export * from './define';
+export * from './errors';
+export * from './rng';

@@ -7,4 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // The bundled-data loaders locate their npm packages from import.meta.url; the shim gives the
+  // CJS build an equivalent.
+  shims: true,
 });

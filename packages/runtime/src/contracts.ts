@@ -151,7 +151,7 @@ export interface Trainer {
   trainBatch(position: LoopPosition, rng: Rng): Awaitable<Metrics>;
   /** End-of-epoch evaluation (validation metrics, prefixed by the caller with `val_`). */
   evaluate?(epoch: number): Awaitable<Metrics>;
-  /** Every tensor that defines the loop's state: weights, optimiser slots, loss variables. */
+  /** Every tensor that defines the loop's state (weights, optimiser slots, loss variables), as new tensors the caller disposes. */
   getState(): tf.NamedTensorMap;
   /** Restores {@link Trainer.getState}. */
   setState(state: tf.NamedTensorMap): void;
@@ -324,7 +324,13 @@ export interface ComponentDefinition<Schema extends OptionsSchema, Instance, Con
 export type ModelDefinition<Schema extends OptionsSchema = OptionsSchema> = ComponentDefinition<
   Schema,
   Model,
-  ComponentContext & { inputShape: readonly number[]; numClasses: number; name: string }
+  ComponentContext & {
+    inputShape: readonly number[];
+    numClasses: number;
+    name: string;
+    /** The spec this model is built from (`use` plus parsed options); store it as {@link Model.spec}. */
+    spec: ModelSpec;
+  }
 >;
 export type LossDefinition<Schema extends OptionsSchema = OptionsSchema> = ComponentDefinition<Schema, Loss>;
 export type TrainerDefinition<Schema extends OptionsSchema = OptionsSchema> = ComponentDefinition<Schema, Trainer, StepContext>;

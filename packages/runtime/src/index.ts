@@ -2,3 +2,35 @@ export * from './contracts';
 export * from './define';
 export * from './errors';
 export * from './rng';
+export { RUNTIME_VERSION } from './version';
+export { satisfiesRange } from './semver';
+export { closestMatch, didYouMean, editDistance } from './did-you-mean';
+export { createRegistry, componentKindLabels, type Registry, type CreateRegistryOptions, type RegisteredComponent, type DefinitionOf } from './registry';
+export * from './config-schema';
+export { validateConfig, formatPath, describeZodIssues, resolveDatasetKey, type ValidatedConfig } from './config-validate';
+export { loadConfigFile, parseConfigText, type LoadedConfig } from './config-load';
+export { loadPlugins, type LoadedPlugins } from './plugin-load';
+export * from './backends';
+export * from './models';
+export * from './io';
+export * from './training';
+export { runTrainingLoop, type TrainingLoopContext } from './engine/fit';
+export { readCheckpoint, writeCheckpoint, CHECKPOINT_VERSION, type LoopState, type LoadedCheckpoint } from './engine/checkpoint';
+export { combineEvents, createMetricsLogger } from './engine/events';
+export { createProgressReporter, type ProgressReporterOptions } from './engine/progress';
+export { createArtifactStore, type MutableArtifactStore } from './engine/artifacts';
+export {
+  prepareConfig,
+  resumeRun,
+  runPipeline,
+  createModelFromRegistry,
+  type ConfigSource,
+  type PreparedConfig,
+  type RunOptions,
+  type RunSummary,
+  type StepSummary,
+} from './engine/runner';
+export { createClassifierTrainer, type ClassifierTrainerOptions } from './builtins/classifier-trainer';
+export { corePlugin } from './builtins/core-plugin';
+export { coreStepDefinitions, trainStepOptions, distillStepOptions, evaluateStepOptions, exportStepOptions } from './builtins/steps';
+export { coreDatasetDefinitions } from './builtins/datasets';

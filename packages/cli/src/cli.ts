@@ -1,0 +1,216 @@
+import { parseArgs } from 'node:util';
+import {
+  ConfigError,
+  CoreError,
+  componentKindLabels,
+  createProgressReporter,
+  createRegistry,
+  loadPlugins,
+  prepareConfig,
+  resumeRun,
+  runPipeline,
+  type ComponentKind,
+  type Registry,
+  type RunSummary,
+} from '@core/runtime';
+import { describeOptions } from './describe-options';
+
+/** Exit codes of `core-run`. */
+export const exitCodes = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
+
+/** Plugin packages `core-run list` tries when none are named. */
+export const knownPlugins = ['@core/tas', '@core/rkd', '@core/srcaps', '@core/kegnet', '@core/ebu'];
+
+const help = `core-run — run pipelines of @core plugins from a config file
+
+Usage:
+  core-run run <config.yaml> [--run-dir <dir>] [--json]
+      Validate the config, then run every step in a new run directory
+      (<output>/<name>-<timestamp>, next to the config). Ctrl-C writes a checkpoint.
+  core-run validate <config.yaml>
+      Check the whole config (plugins, steps, component options) without running it.
+  core-run resume <run-dir> [--json]
+      Continue an interrupted or failed run from its last checkpoint.
+  core-run list [--plugin <package>]... [--json]
+      Show the loaded plugins' components and their options with defaults.
+      Without --plugin, lists the built-ins and every @core plugin that is installed.
+
+Options:
+  --json        JSON lines on stderr instead of a progress bar (the default when not a terminal)
+  --run-dir     directory for the new run (must not exist)
+  -h, --help    show this help
+  -v, --version show the version
+
+Exit codes: 0 done, 1 failed, 2 invalid config or usage, 130 interrupted (resume it).
+Examples:
+  core-run run examples/quickstart.yaml
+  core-run resume examples/runs/quickstart-20260101-120000
+`;
+
+/** Where `core-run` writes. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+function write(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function formatSummary(summary: RunSummary): string {
+  const lines = [`\nsummary (${summary.seconds.toFixed(1)} s, backend ${summary.backend?.name}):`];
+  for (const [id, step] of Object.entries(summary.steps)) {
+    const metrics = Object.entries(step.metrics ?? {})
+      .filter(([name]) => /accuracy|loss$|recall|return|flops|params/.test(name) && !name.startsWith('loss_'))
+      .map(([name, value]) => `${name} ${/params|flops/.test(name) ? value.toLocaleString('en-US') : value.toFixed(4)}`)
+      .join(', ');
+    lines.push(`  ${id.padEnd(12)} ${step.status.padEnd(6)} ${metrics}`);
+  }
+  lines.push(`results: ${summary.runDirectory}/summary.json, report: ${summary.runDirectory}/report.md`);
+  return lines.join('\n');
+}
+
+function handleError(error: unknown, io: CliIo): number {
+  if (ConfigError.isInstance(error)) {
+    write(io.stderr, `error: invalid config\n${error.message}`);
+    return exitCodes.invalid;
+  }
+  if (CoreError.isInstance(error) && error.code === 'E_RUN_INTERRUPTED') {
+    write(io.stderr, `\n${error.message}`);
+    return exitCodes.interrupted;
+  }
+  if (CoreError.isInstance(error) || (error as { code?: string })?.code?.startsWith?.('E_')) {
+    write(io.stderr, `error [${(error as CoreError).code}]: ${(error as Error).message}`);
+    return exitCodes.failed;
+  }
+  write(io.stderr, `error: ${(error as Error)?.stack ?? String(error)}`);
+  return exitCodes.failed;
+}
+
+async function listComponents(registry: Registry, io: CliIo, json: boolean): Promise<void> {
+  const kinds = Object.keys(componentKindLabels) as ComponentKind[];
+  if (json) {
+    const output = Object.fromEntries(
+      kinds.map((kind) => [
+        kind,
+        registry.entries(kind).map((entry) => ({
+          key: entry.key,
+          plugin: entry.plugin,
+          description: (entry.definition as { description?: string }).description,
+          options: describeOptions((entry.definition as unknown as { options: never }).options),
+        })),
+      ]),
+    );
+    write(io.stdout, JSON.stringify({ plugins: registry.plugins().map((plugin) => plugin.meta), components: output }, null, 2));
+    return;
+  }
+  const lines: string[] = ['plugins: ' + registry.plugins().map((plugin) => `${plugin.meta.name}@${plugin.meta.version}`).join(', ')];
+  for (const kind of kinds) {
+    const entries = registry.entries(kind);
+    if (entries.length === 0) continue;
+    lines.push('', `${kind}:`);
+    for (const entry of entries.sort((left, right) => left.key.localeCompare(right.key))) {
+      const description = (entry.definition as { description?: string }).description;
+      lines.push(`  ${entry.key}${description ? `  — ${description}` : ''}`);
+      for (const option of describeOptions((entry.definition as unknown as { options: never }).options)) {
+        const defaultText = option.default !== undefined ? ` = ${JSON.stringify(option.default)}` : option.required ? ' (required)' : '';
+        lines.push(`      ${option.name}: ${option.type}${defaultText}`);
+      }
+    }
+  }
+  write(io.stdout, lines.join('\n'));
+}
+
+/**
+ * Runs `core-run` with the given arguments (without `node` and the script) and returns the exit
+ * code. Installs a SIGINT handler for `run` and `resume`: the first Ctrl-C checkpoints and stops,
+ * the second exits at once.
+ */
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        json: { type: 'boolean' },
+        'run-dir': { type: 'string' },
+        plugin: { type: 'string', multiple: true },
+      },
+    });
+  } catch (error) {
+    write(io.stderr, `error: ${(error as Error).message}\n\n${help}`);
+    return exitCodes.invalid;
+  }
+  const { values, positionals } = parsed;
+  const [command, target, ...extra] = positionals;
+  if (values.version) {
+    write(io.stdout, '0.1.0');
+    return exitCodes.ok;
+  }
+  if (values.help || !command || command === 'help') {
+    write(command || values.help ? io.stdout : io.stderr, help);
+    return command || values.help ? exitCodes.ok : exitCodes.invalid;
+  }
+  if (extra.length > 0) {
+    write(io.stderr, `error: unexpected arguments: ${extra.join(' ')}\n\n${help}`);
+    return exitCodes.invalid;
+  }
+  const needsTarget = ['run', 'validate', 'resume'];
+  if (needsTarget.includes(command) && !target) {
+    write(io.stderr, `error: "${command}" needs ${command === 'resume' ? 'a run directory' : 'a config file'}\n\n${help}`);
+    return exitCodes.invalid;
+  }
+  try {
+    switch (command) {
+      case 'validate': {
+        const prepared = await prepareConfig(target);
+        write(io.stdout, `${target}: valid (${prepared.steps.length} steps: ${prepared.steps.map((step) => `${step.id} (${step.use})`).join(', ')})`);
+        return exitCodes.ok;
+      }
+      case 'run':
+      case 'resume': {
+        const controller = new AbortController();
+        let interrupts = 0;
+        const onSigint = () => {
+          interrupts += 1;
+          if (interrupts === 1) {
+            write(io.stderr, '\nstopping: writing a checkpoint after the current batch (Ctrl-C again to quit at once)…');
+            controller.abort();
+          } else {
+            process.exit(exitCodes.interrupted);
+          }
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          const events = createProgressReporter({ stream: io.stderr, json: values.json });
+          const summary =
+            command === 'run'
+              ? await runPipeline(target, { events, signal: controller.signal, runDirectory: values['run-dir'] })
+              : await resumeRun(target, { events, signal: controller.signal });
+          write(io.stdout, formatSummary(summary));
+          return exitCodes.ok;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      }
+      case 'list': {
+        const names = values.plugin ?? knownPlugins;
+        const { plugins, issues } = await loadPlugins(names);
+        const registry = createRegistry({ plugins });
+        if (values.plugin && issues.length > 0) {
+          for (const issue of issues) write(io.stderr, `warning: ${issue.message}`);
+        }
+        await listComponents(registry.freeze(), io, values.json === true);
+        return exitCodes.ok;
+      }
+      default:
+        write(io.stderr, `error: unknown command "${command}"\n\n${help}`);
+        return exitCodes.invalid;
+    }
+  } catch (error) {
+    return handleError(error, io);
+  }
+}

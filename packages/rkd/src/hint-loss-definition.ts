@@ -1,0 +1,49 @@
+import type { Loss, LossContext, LossDefinition } from '@core/runtime';
+import { z } from 'zod';
+import { createHintLoss, type HintLoss } from './hint-loss';
+import { readTappedFeature } from './tapped-features';
+
+/** Options of `rkd:hint`: the student layer (guided) and the teacher layer (hint). */
+export const hintLossOptions = z.strictObject({
+  student: z.string().min(1).describe('student layer (the guided layer), [batch, channels] or NHWC'),
+  teacher: z.string().min(1).describe('teacher layer (the hint), same rank and spatial size as the student layer'),
+});
+
+/** Options of `rkd:hint` as written in a config. */
+export type HintLossComponentOptions = z.input<typeof hintLossOptions>;
+
+/**
+ * `rkd:hint` — FitNet hint loss (Romero et al. 2015; a baseline of RKD, Park et al. 2019, Sec. 4)
+ * between two tapped layers, via {@link createHintLoss}. The 1×1 regressor is built on the first
+ * `compute` from the tapped channel counts, seeded from the component's generator; `variables()` is
+ * empty until then, so the regressor is trained from the second update on when a trainer collects the
+ * variables once per batch before the forward pass.
+ */
+export const hintLossDefinition: LossDefinition<typeof hintLossOptions> = {
+  description: 'FitNet hint: MSE between a 1×1-regressed student layer and a teacher layer',
+  options: hintLossOptions,
+  create: (options, context): Loss => {
+    const seed = context.rng.seed();
+    let hint: HintLoss | undefined;
+    return {
+      name: 'rkd:hint',
+      taps: { student: [options.student], teacher: [options.teacher] },
+      needsTeacher: true,
+      compute: (lossContext: LossContext) => {
+        const student = readTappedFeature(lossContext.features, options.student, 'student', 'rkd:hint');
+        const teacher = readTappedFeature(lossContext.teacherFeatures, options.teacher, 'teacher', 'rkd:hint');
+        hint ??= createHintLoss({
+          studentChannels: student.shape[student.rank - 1],
+          teacherChannels: teacher.shape[teacher.rank - 1],
+          seed,
+        });
+        return hint.compute(student, teacher);
+      },
+      variables: () => (hint === undefined ? [] : hint.variables()),
+      dispose: () => {
+        hint?.dispose();
+        hint = undefined;
+      },
+    };
+  },
+};

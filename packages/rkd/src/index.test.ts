@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { plugin, version } from './index';
+
+describe('plugin', () => {
+  it('declares its identity and components', () => {
+    const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).toBe(packageJson.version);
+    expect(plugin.meta).toMatchObject({ name: 'rkd', version, runtime: '^0.1.0' });
+    expect(Object.keys(plugin.losses).sort()).toEqual(['angle', 'attention', 'distance', 'hint', 'triplet']);
+  });
+});

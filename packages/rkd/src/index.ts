@@ -1,0 +1,56 @@
+import { definePlugin } from '@core/runtime';
+import { attentionLossDefinition } from './attention-loss-definition';
+import { hintLossDefinition } from './hint-loss-definition';
+import { angleLossDefinition, distanceLossDefinition } from './relational-loss-definitions';
+import { tripletLossDefinition } from './triplet-loss-definition';
+
+export { rkdDistanceLoss, normalizedPairwiseDistance } from './rkd-distance-loss';
+export { rkdAngleLoss, tripletAngleCosines } from './rkd-angle-loss';
+export { pairwiseDistance, type PairwiseDistanceOptions } from './pairwise-distance';
+export { attentionTransferLoss, attentionMap } from './attention-transfer-loss';
+export { createHintLoss, type HintLoss, type HintLossOptions } from './hint-loss';
+export { tripletLoss, type TripletLossOptions } from './triplet-loss';
+export {
+  sampleTriplets,
+  type RandomSource,
+  type SampleTripletsOptions,
+  type TripletIndices,
+  type TripletSampling,
+} from './triplet-sampling';
+export { recallAtK } from './recall-at-k';
+export {
+  angleLossDefinition,
+  angleLossOptions,
+  distanceLossDefinition,
+  distanceLossOptions,
+  type AngleLossOptions,
+  type DistanceLossOptions,
+} from './relational-loss-definitions';
+export { attentionLossDefinition, attentionLossOptions, type AttentionLossOptions } from './attention-loss-definition';
+export { hintLossDefinition, hintLossOptions, type HintLossComponentOptions } from './hint-loss-definition';
+export { tripletLossDefinition, tripletLossOptions, type TripletLossComponentOptions } from './triplet-loss-definition';
+
+/** Version of this package, reported in the plugin's `meta`. */
+export const version = '0.1.0';
+
+/**
+ * The `rkd` plugin: Relational Knowledge Distillation (Park et al., CVPR 2019) and the
+ * individual-KD baselines it compares against. Register it with `createRegistry().use(plugin)`.
+ *
+ * Losses: `rkd:distance`, `rkd:angle`, `rkd:attention`, `rkd:hint`, `rkd:triplet`.
+ */
+export const plugin = definePlugin({
+  meta: {
+    name: 'rkd',
+    version,
+    runtime: '^0.1.0',
+    description: 'Relational Knowledge Distillation (RKD-D, RKD-A) with FitNet, attention-transfer and triplet-loss baselines',
+  },
+  losses: {
+    distance: distanceLossDefinition,
+    angle: angleLossDefinition,
+    attention: attentionLossDefinition,
+    hint: hintLossDefinition,
+    triplet: tripletLossDefinition,
+  },
+});

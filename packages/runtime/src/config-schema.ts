@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * A reference to a registered component in config: `{ use: "<plugin>:<name>", ...options }`.
+ * The runner validates the options against the component's own schema.
+ */
+export const componentSpec = z.looseObject({
+  use: z.string().min(1),
+});
+
+/** A loss term in config: a component reference plus its weight in the sum (default 1). */
+export const lossSpec = z.looseObject({
+  use: z.string().min(1),
+  weight: z.number().nonnegative().optional(),
+});
+
+/** A model option: the name of an earlier step's model or architecture artifact, or a model spec. */
+export const modelReference = z.union([z.string().min(1), componentSpec]);
+
+/** One pipeline step in config. Options other than `id`/`use` are checked by the step's schema. */
+export const stepConfigSchema = z.looseObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z][\w-]*$/, 'step ids start with a letter and contain letters, digits, "_" or "-"'),
+  use: z.string().min(1),
+});
+
+/** The `data` section. */
+export const dataConfigSchema = z.strictObject({
+  /** Dataset key (`mnist`, `fashion-mnist`, `core:idx`, …) or a spec with options. */
+  dataset: z.union([z.string().min(1), componentSpec]),
+  /** Fraction of the training split held out for validation (stratified, seeded). */
+  validation: z.number().min(0).max(0.9).default(0.1),
+  /** Normalise images with the training split's per-channel mean and std. */
+  normalize: z.boolean().default(true),
+  /** Use at most this many images of each split (stratified prefix). */
+  limit: z
+    .strictObject({ train: z.number().int().positive().optional(), test: z.number().int().positive().optional() })
+    .optional(),
+});
+
+/** Top-level config schema (step and component options are validated against the registry afterwards). */
+export const runConfigSchema = z.strictObject({
+  /** Name of the run; the run directory is `<output>/<name>-<timestamp>`. */
+  name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" or "-"').default('run'),
+  /** Seed of every random choice in the run. */
+  seed: z.number().int().min(0).default(0),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Plugin packages to load, e.g. `@core/rkd`. Package names only: a config never names a file to import. */
+  plugins: z.array(z.string().regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/, 'a package name such as "@core/rkd"')).default([]),
+  /** Where run directories are created, relative to the config file. */
+  output: z.string().default('runs'),
+  data: dataConfigSchema.optional(),
+  steps: z.array(stepConfigSchema).min(1, 'a pipeline needs at least one step'),
+});
+
+/** Parsed config with defaults filled in. */
+export type RunConfig = z.output<typeof runConfigSchema>;
+/** Config as written by a user. */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+/** One step of a {@link RunConfig}. */
+export type StepConfig = z.output<typeof stepConfigSchema> & Record<string, unknown>;
+/** The `data` section of a {@link RunConfig}. */
+export type DataConfig = z.output<typeof dataConfigSchema>;

@@ -1,0 +1,394 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  computeChannelStats,
+  take,
+  validationSplit,
+  type ArrayDataset,
+  type DatasetSplits,
+} from '@core/datasets';
+import { stringify as stringifyYaml } from 'yaml';
+import { selectBackend, type BackendInfo } from '../backends';
+import { loadConfigFile, type LoadedConfig } from '../config-load';
+import type { RunConfig, StepConfig } from '../config-schema';
+import { validateConfig, type ValidatedConfig } from '../config-validate';
+import type {
+  Artifact,
+  ComponentContext,
+  Logger,
+  LossSpec,
+  Metrics,
+  Model,
+  ModelSpec,
+  Plugin,
+  RunData,
+  StepContext,
+  TrainingEvents,
+} from '../contracts';
+import { ArtifactError, ConfigError, CoreError, InvalidArgumentError } from '../errors';
+import { atomicWriteFile } from '../io';
+import { loadPlugins } from '../plugin-load';
+import { createRegistry, type Registry } from '../registry';
+import { createRng, type Rng } from '../rng';
+import { buildLoss } from './build-loss';
+import { createArtifactStore, loadArtifacts, saveArtifacts, type MutableArtifactStore } from './artifacts';
+import { combineEvents, createMetricsLogger } from './events';
+import { runTrainingLoop } from './fit';
+import { createRunDirectory } from './run-directory';
+import { writeReport } from './report';
+
+/** Where a config comes from: a file path, or an object with the directory its relative paths use. */
+export type ConfigSource = string | { config: unknown; directory?: string };
+
+/** Options of {@link runPipeline}. */
+export interface RunOptions {
+  /** Plugins given in code, used in addition to the packages the config lists. */
+  plugins?: Plugin[];
+  /** Listeners: progress bars, loggers. The runner always writes `metrics.jsonl` itself. */
+  events?: TrainingEvents;
+  /** Aborting writes a checkpoint at the next batch boundary and stops the run. */
+  signal?: AbortSignal;
+  /** Create the run directory here instead of `<output>/<name>-<timestamp>`. Must not exist. */
+  runDirectory?: string;
+}
+
+/** Per-step entry of a run's summary. */
+export interface StepSummary {
+  use: string;
+  status: 'done' | 'running' | 'failed' | 'pending';
+  seconds?: number;
+  metrics?: Metrics;
+  error?: string;
+}
+
+/** Contents of `summary.json`. */
+export interface RunSummary {
+  name: string;
+  runDirectory: string;
+  seed: number;
+  backend: BackendInfo | undefined;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  started: string;
+  finished?: string;
+  seconds: number;
+  plugins: string[];
+  steps: Record<string, StepSummary>;
+  models: Record<string, { params: number; trainableParams: number; flops: number }>;
+}
+
+/** Result of {@link prepareConfig}. */
+export interface PreparedConfig extends ValidatedConfig {
+  registry: Registry;
+  source: LoadedConfig;
+}
+
+function makeLogger(events: TrainingEvents): Logger {
+  return {
+    info: (message) => void events.onLog?.(message, 'info'),
+    warn: (message) => void events.onLog?.(message, 'warn'),
+  };
+}
+
+async function readSource(source: ConfigSource): Promise<LoadedConfig> {
+  if (typeof source === 'string') return loadConfigFile(source);
+  return { raw: source.config, directory: path.resolve(source.directory ?? process.cwd()) };
+}
+
+/**
+ * Loads the config, imports its plugins into a fresh registry, freezes it and validates the whole
+ * config. Throws one {@link ConfigError} listing every problem; creates no file and no tensor.
+ */
+export async function prepareConfig(source: ConfigSource, options: { plugins?: Plugin[] } = {}): Promise<PreparedConfig> {
+  const loaded = await readSource(source);
+  const label = loaded.file ?? 'config';
+  const rawPlugins = (loaded.raw as { plugins?: unknown })?.plugins;
+  const names = Array.isArray(rawPlugins) ? rawPlugins.filter((name): name is string => typeof name === 'string') : [];
+  const registry = createRegistry();
+  const { plugins, issues } = await loadPlugins(names, { directories: [loaded.directory] });
+  for (const plugin of [...(options.plugins ?? []), ...plugins]) {
+    if (registry.plugins().some((existing) => existing.meta.name === plugin.meta.name)) continue;
+    try {
+      registry.use(plugin);
+    } catch (error) {
+      issues.push({ path: 'plugins', message: (error as Error).message });
+    }
+  }
+  registry.freeze();
+  try {
+    const validated = validateConfig(loaded.raw, registry, { source: label });
+    if (issues.length > 0) throw new ConfigError(issues, { source: label });
+    return { ...validated, registry, source: loaded };
+  } catch (error) {
+    if (ConfigError.isInstance(error) && issues.length > 0 && error.issues !== issues) {
+      throw new ConfigError([...issues, ...error.issues], { source: label });
+    }
+    throw error;
+  }
+}
+
+async function loadRunData(config: RunConfig, registry: Registry, rng: Rng, logger: Logger): Promise<RunData | undefined> {
+  if (!config.data) return undefined;
+  const spec = config.data.dataset as { use: string; [key: string]: unknown };
+  const { use, ...datasetOptions } = spec;
+  const definition = registry.get('datasets', use);
+  let splits: DatasetSplits = await definition.create(datasetOptions, { logger });
+  let train: ArrayDataset = splits.train;
+  let test: ArrayDataset = splits.test;
+  if (config.data.limit?.train !== undefined) train = take(train, config.data.limit.train);
+  if (config.data.limit?.test !== undefined) test = take(test, config.data.limit.test);
+  splits = { train, test };
+  let validation: ArrayDataset | undefined;
+  if (config.data.validation > 0) {
+    const split = validationSplit(train, config.data.validation, rng.fork('validation-split'));
+    train = split.train;
+    validation = split.validation;
+  }
+  const normalization = config.data.normalize ? computeChannelStats(train) : undefined;
+  logger.info(
+    `data ${use}: ${train.count} train, ${validation?.count ?? 0} validation, ${test.count} test, shape ${train.shape.join('x')}, ${train.numClasses} classes`,
+  );
+  return { name: train.name, train, validation, test, normalization };
+}
+
+interface RunState {
+  configFile?: string;
+  configDirectory: string;
+  steps: Record<string, StepSummary>;
+}
+
+/**
+ * Runs a pipeline: validates the config, creates a new run directory, selects the backend, loads
+ * the data and runs each step in order, passing artifacts by name. Writes the resolved config,
+ * `metrics.jsonl`, per-step checkpoints, exports, `summary.json` and `report.md`.
+ */
+export async function runPipeline(source: ConfigSource, options: RunOptions = {}): Promise<RunSummary> {
+  const prepared = await prepareConfig(source, options);
+  const parent = path.resolve(prepared.source.directory, prepared.config.output);
+  let runDirectory: string;
+  if (options.runDirectory) {
+    runDirectory = path.resolve(options.runDirectory);
+    if (existsSync(runDirectory)) {
+      throw new CoreError('E_RUN_EXISTS', `run directory ${runDirectory} already exists; choose another, or continue it with core-run resume ${runDirectory}.`);
+    }
+    await mkdir(runDirectory, { recursive: true });
+  } else {
+    runDirectory = await createRunDirectory(parent, prepared.config.name);
+  }
+  await atomicWriteFile(path.join(runDirectory, 'config.yaml'), stringifyYaml(prepared.source.raw));
+  await atomicWriteFile(path.join(runDirectory, 'config.resolved.json'), `${JSON.stringify(prepared.config, null, 2)}\n`);
+  const state: RunState = { configFile: prepared.source.file, configDirectory: prepared.source.directory, steps: {} };
+  await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify(state, null, 2)}\n`);
+  return executeRun(prepared, runDirectory, state, options, false);
+}
+
+/**
+ * Continues an interrupted or failed run in place: finished steps are restored from their saved
+ * artifacts, the unfinished step continues from its last checkpoint, and the numbers end the same as
+ * an uninterrupted run's.
+ */
+export async function resumeRun(runDirectory: string, options: RunOptions = {}): Promise<RunSummary> {
+  const directory = path.resolve(runDirectory);
+  const runFile = path.join(directory, 'run.json');
+  if (!existsSync(runFile)) {
+    throw new CoreError('E_NOT_A_RUN', `${directory} is not a run directory (no run.json). Pass a directory that core-run run created, e.g. runs/quickstart-20260101-120000.`);
+  }
+  const state = JSON.parse(await readFile(runFile, 'utf8')) as RunState;
+  const resolved = JSON.parse(await readFile(path.join(directory, 'config.resolved.json'), 'utf8')) as unknown;
+  const prepared = await prepareConfig({ config: resolved, directory: state.configDirectory }, options);
+  return executeRun(prepared, directory, state, options, true);
+}
+
+async function executeRun(
+  prepared: PreparedConfig,
+  runDirectory: string,
+  state: RunState,
+  options: RunOptions,
+  resumed: boolean,
+): Promise<RunSummary> {
+  const { config, registry } = prepared;
+  const started = Date.now();
+  const events = combineEvents(createMetricsLogger(runDirectory), options.events);
+  const logger = makeLogger(events);
+  const signal = options.signal ?? new AbortController().signal;
+  const summary: RunSummary = {
+    name: config.name,
+    runDirectory,
+    seed: config.seed,
+    backend: undefined,
+    status: 'running',
+    started: new Date(started).toISOString(),
+    seconds: 0,
+    plugins: registry.plugins().map((plugin) => `${plugin.meta.name}@${plugin.meta.version}`),
+    steps: Object.fromEntries(config.steps.map((step) => [step.id, state.steps[step.id] ?? { use: step.use, status: 'pending' as const }])),
+    models: {},
+  };
+  const writeSummary = async () => {
+    summary.seconds = (Date.now() - started) / 1000;
+    await atomicWriteFile(path.join(runDirectory, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    state.steps = summary.steps;
+    await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify(state, null, 2)}\n`);
+  };
+
+  const backend = await selectBackend(config.backend, { tf });
+  summary.backend = backend;
+  for (const fallback of backend.fallbacks) logger.info(`backend ${fallback.name} not used: ${fallback.reason}`);
+  await events.onRunStart?.({ runDirectory, backend: backend.name, seed: config.seed, steps: config.steps.map((step) => step.id), resumed });
+
+  const rootRng = createRng(config.seed);
+  const artifacts = createArtifactStore();
+  try {
+    const data = await loadRunData(config, registry, rootRng.fork('data'), logger);
+    for (const [index, step] of config.steps.entries()) {
+      if (signal.aborted) throw abortError(runDirectory);
+      const stepDirectory = path.join(runDirectory, 'steps', step.id);
+      const context = createStepContext({ step, registry, runDirectory, stepDirectory, data, artifacts, events, logger, signal, backend: backend.name, rootRng });
+      const previous = summary.steps[step.id];
+      if (resumed && previous?.status === 'done') {
+        const restored = await loadArtifacts(path.join(stepDirectory, 'artifacts'), context.createModel);
+        if (restored) {
+          for (const [name, artifact] of Object.entries(restored)) artifacts.set(name, artifact);
+          recordModels(summary, restored);
+          await events.onLog?.(`${step.id}: finished earlier, restored ${Object.keys(restored).join(', ') || 'nothing'}`, 'info');
+          continue;
+        }
+      }
+      await events.onStageStart?.({ stage: step.id, use: step.use, index, total: config.steps.length, resumed: resumed && previous?.status === 'running' });
+      summary.steps[step.id] = { use: step.use, status: 'running' };
+      await writeSummary();
+      const stepStarted = Date.now();
+      const definition = registry.get('steps', step.use);
+      const { id: _id, use: _use, ...stepOptions } = step;
+      let result;
+      try {
+        result = await definition.run(stepOptions, context);
+      } catch (error) {
+        summary.steps[step.id] = { use: step.use, status: 'failed', error: (error as Error).message };
+        throw error;
+      }
+      const produced = result.artifacts ?? {};
+      for (const [name, artifact] of Object.entries(produced)) artifacts.set(name, artifact);
+      await saveArtifacts(path.join(stepDirectory, 'artifacts'), produced);
+      recordModels(summary, produced);
+      const seconds = (Date.now() - stepStarted) / 1000;
+      summary.steps[step.id] = { use: step.use, status: 'done', seconds, metrics: result.metrics ?? {} };
+      await writeSummary();
+      await events.onStageEnd?.({ stage: step.id, use: step.use, metrics: result.metrics ?? {}, seconds });
+    }
+    summary.status = 'done';
+    summary.finished = new Date().toISOString();
+    await writeSummary();
+    await writeReport(runDirectory, summary);
+    await events.onRunEnd?.({ runDirectory, summary });
+    return summary;
+  } catch (error) {
+    summary.status = CoreError.isInstance(error) && error.code === 'E_RUN_INTERRUPTED' ? 'interrupted' : 'failed';
+    await writeSummary().catch(() => undefined);
+    throw error;
+  } finally {
+    artifacts.dispose();
+  }
+}
+
+function abortError(runDirectory: string): CoreError {
+  return new CoreError('E_RUN_INTERRUPTED', `run interrupted between steps. Resume with: core-run resume ${runDirectory}`);
+}
+
+function recordModels(summary: RunSummary, artifacts: Record<string, Artifact>): void {
+  for (const [name, artifact] of Object.entries(artifacts)) {
+    if (artifact.kind !== 'model') continue;
+    const model = artifact.model;
+    const info = model.summary();
+    summary.models[name] = { params: info.params, trainableParams: info.trainableParams, flops: info.flops };
+  }
+}
+
+interface StepContextInput {
+  step: StepConfig;
+  registry: Registry;
+  runDirectory: string;
+  stepDirectory: string;
+  data: RunData | undefined;
+  artifacts: MutableArtifactStore;
+  events: TrainingEvents;
+  logger: Logger;
+  signal: AbortSignal;
+  backend: string;
+  rootRng: Rng;
+}
+
+/** Builds a model from a spec through the registry, validating its options. */
+export function createModelFromRegistry(
+  registry: Registry,
+  base: Omit<ComponentContext, 'createModel'>,
+  spec: ModelSpec,
+  options: { inputShape?: readonly number[]; numClasses?: number; name?: string } = {},
+): Model {
+  const { use, ...rest } = spec;
+  const definition = registry.get('models', use);
+  const parsed = definition.options.safeParse(rest);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue: { path: PropertyKey[]; message: string }) => ({ path: `model ${use}${issue.path.length ? `.${issue.path.join('.')}` : ''}`, message: issue.message })));
+  }
+  if (!options.inputShape || options.numClasses === undefined) {
+    throw new InvalidArgumentError('inputShape', `model ${use} needs an input shape and a class count: add a "data" section to the config or pass them in code.`);
+  }
+  const fullSpec: ModelSpec = { use, ...(parsed.data as Record<string, unknown>) };
+  const context: ComponentContext = { ...base, createModel: (inner, innerOptions) => createModelFromRegistry(registry, base, inner, innerOptions) };
+  return definition.create(parsed.data, {
+    ...context,
+    inputShape: options.inputShape,
+    numClasses: options.numClasses,
+    name: options.name ?? use.replace(/[^\w]/g, '_'),
+    spec: fullSpec,
+  });
+}
+
+function createStepContext(input: StepContextInput): StepContext {
+  const { step, registry, data, artifacts, events, logger, signal, backend, rootRng } = input;
+  const componentRng = rootRng.fork(`${step.id}/components`);
+  const base = { tf, rng: componentRng, logger, backend };
+  const createModel: ComponentContext['createModel'] = (spec, options = {}) =>
+    createModelFromRegistry(registry, base, spec, {
+      inputShape: options.inputShape ?? data?.train.shape,
+      numClasses: options.numClasses ?? data?.train.numClasses,
+      name: options.name,
+    });
+  const context: StepContext = {
+    ...base,
+    createModel,
+    id: step.id,
+    use: step.use,
+    runDirectory: input.runDirectory,
+    stepDirectory: input.stepDirectory,
+    artifacts,
+    get data(): RunData {
+      if (!data) {
+        throw new ConfigError([{ path: 'data', message: `step "${step.id}" (${step.use}) needs data: add a "data" section, e.g. data: { dataset: mnist }.` }]);
+      }
+      return data;
+    },
+    events,
+    signal,
+    createLoss: (spec: LossSpec) => buildLoss(registry, { ...base, createModel }, spec),
+    resolveModel(reference, options = {}) {
+      if (typeof reference !== 'string') return createModel(reference as ModelSpec, { ...options, name: options.name ?? step.id });
+      if (!artifacts.has(reference)) {
+        throw new ArtifactError(reference, `step "${step.id}" needs "${reference}", which no earlier step produced. Available: ${artifacts.names().join(', ') || '(none)'}.`);
+      }
+      const found = artifacts.peek(reference)!;
+      if (found.kind === 'architecture') return createModel(found.spec, { ...options, name: options.name ?? step.id });
+      if (found.kind === 'model') {
+        // A copy: training it must not change the artifact an earlier step produced.
+        const copy = createModel(found.model.spec, { inputShape: found.model.inputShape, numClasses: found.model.outputShape.at(-1), name: options.name ?? step.id });
+        copy.setWeights(found.model.getWeights());
+        return copy;
+      }
+      throw new ArtifactError(reference, `artifact "${reference}" is a ${found.kind}; a model or an architecture is needed here.`);
+    },
+    fit: (trainer, fitOptions) =>
+      runTrainingLoop(trainer, { stage: step.id, rng: rootRng.fork(`${step.id}/loop`), directory: input.stepDirectory, events, signal, runDirectory: input.runDirectory }, fitOptions),
+  };
+  return context;
+}

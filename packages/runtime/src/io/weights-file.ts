@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { CheckpointError, InvalidArgumentError } from '../errors';
+import { atomicWriteFile } from './atomic-write';
+
+/** Identifies manifests written by {@link writeWeights}. */
+const weightsFormat = 'core-weights';
+/** Version of the manifest layout; bumped on any incompatible change. */
+const weightsFormatVersion = 1;
+
+/** Bytes per element of the dtypes a weights file stores. */
+const bytesPerElement = { float32: 4, int32: 4, bool: 1 } as const;
+type StoredDtype = keyof typeof bytesPerElement;
+
+const weightEntrySchema = z.strictObject({
+  name: z.string().min(1),
+  shape: z.array(z.int().nonnegative()),
+  dtype: z.enum(['float32', 'int32', 'bool']),
+  offset: z.int().nonnegative(),
+  byteLength: z.int().nonnegative(),
+});
+
+const manifestSchema = z.strictObject({
+  format: z.literal(weightsFormat),
+  version: z.literal(weightsFormatVersion),
+  dataFile: z.string().min(1),
+  byteLength: z.int().nonnegative(),
+  endianness: z.literal('little'),
+  checksum: z.strictObject({ algorithm: z.literal('sha256'), value: z.string().regex(/^[0-9a-f]{64}$/) }),
+  weights: z.array(weightEntrySchema),
+});
+
+/** One tensor's entry in a weights manifest. */
+export type WeightsManifestEntry = z.infer<typeof weightEntrySchema>;
+
+/**
+ * The JSON manifest `<basename>.json` written by {@link writeWeights}: where each tensor lies in
+ * `<basename>.bin` (byte offset and length, little-endian), and a SHA-256 of the whole bin so a
+ * truncated, corrupt or mismatched data file is detected on read.
+ */
+export type WeightsManifest = z.infer<typeof manifestSchema>;
+
+/**
+ * Saves named tensors as `<directory>/<basename>.json` (manifest: names, shapes, dtypes, byte offsets,
+ * checksum) and `<directory>/<basename>.bin` (raw little-endian data, concatenated in map order).
+ * Both files are written atomically, data first, so an interrupted save leaves either the previous
+ * pair or a manifest whose checksum rejects the new data. Creates the directory if needed.
+ *
+ * Stores `float32`, `int32` and `bool` tensors; any other dtype throws {@link InvalidArgumentError}.
+ * The tensors are only read, never disposed.
+ */
+export async function writeWeights(directory: string, basename: string, weights: tf.NamedTensorMap): Promise<void> {
+  const entries: WeightsManifestEntry[] = [];
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, tensor] of Object.entries(weights)) {
+    if (!(tensor.dtype in bytesPerElement)) {
+      throw new InvalidArgumentError('weights', `tensor "${name}" has dtype ${tensor.dtype}; weights files store float32, int32 and bool.`);
+    }
+    const values = await tensor.data();
+    const bytes = new Uint8Array(values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
+    entries.push({ name, shape: [...tensor.shape], dtype: tensor.dtype as StoredDtype, offset, byteLength: bytes.byteLength });
+    chunks.push(bytes);
+    offset += bytes.byteLength;
+  }
+  const data = Buffer.concat(chunks, offset);
+  const manifest: WeightsManifest = {
+    format: weightsFormat,
+    version: weightsFormatVersion,
+    dataFile: `${basename}.bin`,
+    byteLength: data.byteLength,
+    endianness: 'little',
+    checksum: { algorithm: 'sha256', value: sha256(data) },
+    weights: entries,
+  };
+  await mkdir(directory, { recursive: true });
+  await atomicWriteFile(path.join(directory, manifest.dataFile), data);
+  await atomicWriteFile(path.join(directory, `${basename}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Reads tensors written by {@link writeWeights}. The caller owns (and must dispose) the returned
+ * tensors.
+ *
+ * Throws {@link CheckpointError} (with the offending file as `path`) when the manifest or data file
+ * is missing, the manifest is not valid JSON or not a weights manifest, or the data file is truncated
+ * or corrupt (length or SHA-256 mismatch).
+ */
+export async function readWeights(directory: string, basename: string): Promise<tf.NamedTensorMap> {
+  const manifestPath = path.join(directory, `${basename}.json`);
+  const manifest = parseManifest(await readExisting(manifestPath, 'weights manifest'), manifestPath);
+  const dataPath = path.join(directory, manifest.dataFile);
+  const data = await readExisting(dataPath, 'weights data file');
+  if (data.byteLength !== manifest.byteLength) {
+    throw new CheckpointError(
+      dataPath,
+      `weights data file ${dataPath} is ${data.byteLength} bytes but its manifest ${manifestPath} expects ${manifest.byteLength}; the file is truncated or belongs to another save. Restore it or use an earlier checkpoint.`,
+    );
+  }
+  if (sha256(data) !== manifest.checksum.value) {
+    throw new CheckpointError(
+      dataPath,
+      `weights data file ${dataPath} does not match the checksum in ${manifestPath}; the file is corrupt or belongs to another save. Restore it or use an earlier checkpoint.`,
+    );
+  }
+
+  const weights: tf.NamedTensorMap = {};
+  for (const entry of manifest.weights) {
+    const bytes = data.subarray(entry.offset, entry.offset + entry.byteLength);
+    // Copied into a fresh, aligned buffer: typed arrays need element-aligned offsets.
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const values = entry.dtype === 'float32' ? new Float32Array(buffer) : entry.dtype === 'int32' ? new Int32Array(buffer) : new Uint8Array(buffer);
+    weights[entry.name] = tf.tensor(values, entry.shape, entry.dtype);
+  }
+  return weights;
+}
+
+async function readExisting(filePath: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(filePath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CheckpointError(filePath, `missing ${what} ${filePath}; was the save interrupted or the directory moved?`, { cause: error });
+    }
+    throw new CheckpointError(filePath, `cannot read ${what} ${filePath}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function parseManifest(text: Buffer, manifestPath: string): WeightsManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    throw new CheckpointError(manifestPath, `weights manifest ${manifestPath} is not valid JSON (${(error as Error).message}); the file is corrupt.`, { cause: error });
+  }
+  const result = manifestSchema.safeParse(json);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new CheckpointError(manifestPath, `${manifestPath} is not a valid weights manifest (format "${weightsFormat}" version ${weightsFormatVersion}): ${issues}.`);
+  }
+  const manifest = result.data;
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const entry of manifest.weights) {
+    if (names.has(entry.name)) problems.push(`"${entry.name}" is listed twice`);
+    names.add(entry.name);
+    const expected = entry.shape.reduce((product, dimension) => product * dimension, 1) * bytesPerElement[entry.dtype];
+    if (entry.byteLength !== expected) problems.push(`"${entry.name}" has ${entry.byteLength} bytes, but ${entry.dtype} [${entry.shape.join(', ')}] needs ${expected}`);
+    if (entry.offset + entry.byteLength > manifest.byteLength) problems.push(`"${entry.name}" ends at byte ${entry.offset + entry.byteLength}, past the data's ${manifest.byteLength} bytes`);
+  }
+  if (path.basename(manifest.dataFile) !== manifest.dataFile) problems.push(`dataFile "${manifest.dataFile}" must be a file name in the same directory`);
+  if (problems.length > 0) {
+    throw new CheckpointError(manifestPath, `weights manifest ${manifestPath} is inconsistent: ${problems.join('; ')}.`);
+  }
+  return manifest;
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

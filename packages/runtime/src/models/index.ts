@@ -1,0 +1,13 @@
+export { coreModelDefinitions } from './core-models';
+export { countModelFlops, countModelParams } from './flops';
+export type { FlopsCountingLayer, ParameterCounts } from './flops';
+export { fromLayersModel } from './layers-model-adapter';
+export type { FromLayersModelOptions } from './layers-model-adapter';
+export { createLeNet5, lenet5Options } from './lenet5';
+export type { CreateLeNet5Options, LeNet5Options, LeNet5OptionsInput } from './lenet5';
+export { createMlp, mlpOptions } from './mlp';
+export type { CreateMlpOptions, MlpOptions, MlpOptionsInput } from './mlp';
+export { activationOption } from './model-options';
+export type { ActivationName } from './model-options';
+export { createResNet, resnetOptions } from './resnet';
+export type { CreateResNetOptions, ResNetOptions, ResNetOptionsInput } from './resnet';

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { Model } from '../contracts';
+import { InvalidArgumentError } from '../errors';
+import { fromLayersModel } from './layers-model-adapter';
+import {
+  createLayerSeeds,
+  inputShapeOption,
+  modelNameOption,
+  numClassesOption,
+  parseModelOptions,
+  randomSeed,
+  requireShapes,
+  seedOption,
+} from './model-options';
+
+/**
+ * Options of the CIFAR-style ResNet (`core:resnet`). Strict: unknown keys are errors.
+ */
+export const resnetOptions = z.strictObject({
+  /** Weighted layers: 6n + 2 for n basic blocks per stage (8, 14, 20, 32, 44, 56, 110, …). */
+  depth: z
+    .int()
+    .min(8)
+    .refine((depth) => (depth - 2) % 6 === 0, { message: 'depth must be 6n + 2 (8, 14, 20, 32, 44, 56, 110, …)' })
+    .default(20),
+  /** Channels of the stem and first stage; the stages have width, 2·width and 4·width channels. */
+  width: z.int().positive().default(16),
+  /** Input shape `[height, width, channels]`, any size. Defaults to the data's. */
+  inputShape: inputShapeOption,
+  /** Output units. Defaults to the data's class count. */
+  numClasses: numClassesOption,
+  /** Model name. Defaults to the pipeline step's, or `resnet<depth>`. */
+  name: modelNameOption,
+  /** Initialiser seed; the same seed gives the same weights in every process. */
+  seed: seedOption,
+});
+
+/** Options of {@link createResNet} as written (defaults not yet applied). */
+export type ResNetOptionsInput = z.input<typeof resnetOptions>;
+/** Options of {@link createResNet} after validation (defaults applied). */
+export type ResNetOptions = z.output<typeof resnetOptions>;
+
+/** Arguments of {@link createResNet}: the options plus the shapes, which code must always give. */
+export type CreateResNetOptions = Omit<ResNetOptionsInput, 'inputShape' | 'numClasses'> & {
+  inputShape: readonly number[];
+  numClasses: number;
+};
+
+/** PyTorch's batch-norm defaults (momentum 0.1 there is 0.9 here), as in the reference models. */
+const batchNormSettings = { momentum: 0.9, epsilon: 1e-5 } as const;
+
+/**
+ * Builds the CIFAR ResNet of He et al. (2016, §4.2) as the TAS reference implements it
+ * (`InferCifarResNet` with `ResNetBasicblock`, D-X-Y/AutoDL-Projects), so that FLOPs and parameter
+ * counts agree with the TAS paper: ResNet-20 has 40.81 M multiply-accumulates at 32×32×3.
+ *
+ * Structure: stem conv 3×3 (width) + BN + ReLU; three stages of n = (depth − 2)/6 basic blocks with
+ * width, 2·width, 4·width channels, the first block of stages 2 and 3 striding by 2; global average
+ * pooling; dense logits. A basic block is conv 3×3 → BN → ReLU → conv 3×3 → BN, added to the
+ * shortcut, then ReLU. Where the block strides, the shortcut is 2×2 average pooling followed by a
+ * 1×1 conv without BN (the reference's projection); where only the channel count changes, a 1×1
+ * conv + BN. Convs have no bias. Input `[batch, height, width, channels]`, output logits
+ * `[batch, numClasses]` (no softmax). Any input size works: 'same' padding rounds odd sizes up in
+ * both the strided conv and the shortcut pooling.
+ *
+ * Layer names: `stem/conv`, `stem/bn`, `stem/relu`; in block b of stage s, `stage<s>/block<b>/conv1`,
+ * `…/bn1`, `…/relu1`, `…/conv2`, `…/bn2`, `…/shortcut/pool`, `…/shortcut/conv`, `…/shortcut/bn`,
+ * `…/add` and `…/relu`, except that the final ReLU of a stage's last block is named `stage<s>`, so
+ * stage outputs are tapped as `stage1`, `stage2`, `stage3`; then `features` (global average pool,
+ * `[batch, 4·width]`) and `logits`.
+ *
+ * Initialisation: convs use He-normal with fan-out (the reference's `kaiming_normal_(mode='fan_out')`),
+ * the dense layer Glorot-uniform, each seeded from `seed` and its layer name; BN starts at γ = 1, β = 0.
+ */
+export function createResNet(options: CreateResNetOptions): Model {
+  const resolved = parseModelOptions(resnetOptions, options, 'resnet');
+  const { inputShape, numClasses } = requireShapes(resolved, 'resnet');
+  if (inputShape.length !== 3) {
+    throw new InvalidArgumentError('inputShape', `resnet needs an image input [height, width, channels]; got [${inputShape.join(', ')}].`);
+  }
+  const seed = resolved.seed ?? randomSeed();
+  const name = resolved.name ?? `resnet${resolved.depth}`;
+  const seedFor = createLayerSeeds(seed);
+  const blocksPerStage = (resolved.depth - 2) / 6;
+
+  const conv = (tensor: tf.SymbolicTensor, layerName: string, filters: number, kernelSize: number, strides: number) =>
+    tf.layers
+      .conv2d({
+        filters,
+        kernelSize,
+        strides,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: tf.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: seedFor(layerName) }),
+        name: layerName,
+      })
+      .apply(tensor) as tf.SymbolicTensor;
+  const batchNorm = (tensor: tf.SymbolicTensor, layerName: string) =>
+    tf.layers.batchNormalization({ ...batchNormSettings, name: layerName }).apply(tensor) as tf.SymbolicTensor;
+  const relu = (tensor: tf.SymbolicTensor, layerName: string) =>
+    tf.layers.activation({ activation: 'relu', name: layerName }).apply(tensor) as tf.SymbolicTensor;
+
+  const basicBlock = (tensor: tf.SymbolicTensor, prefix: string, inChannels: number, outChannels: number, strides: number, outputName: string) => {
+    let residual = conv(tensor, `${prefix}/conv1`, outChannels, 3, strides);
+    residual = batchNorm(residual, `${prefix}/bn1`);
+    residual = relu(residual, `${prefix}/relu1`);
+    residual = conv(residual, `${prefix}/conv2`, outChannels, 3, 1);
+    residual = batchNorm(residual, `${prefix}/bn2`);
+
+    let shortcut = tensor;
+    if (strides !== 1) {
+      shortcut = tf.layers
+        .averagePooling2d({ poolSize: strides, strides, padding: 'same', name: `${prefix}/shortcut/pool` })
+        .apply(shortcut) as tf.SymbolicTensor;
+      shortcut = conv(shortcut, `${prefix}/shortcut/conv`, outChannels, 1, 1);
+    } else if (inChannels !== outChannels) {
+      shortcut = conv(shortcut, `${prefix}/shortcut/conv`, outChannels, 1, 1);
+      shortcut = batchNorm(shortcut, `${prefix}/shortcut/bn`);
+    }
+    const sum = tf.layers.add({ name: `${prefix}/add` }).apply([residual, shortcut]) as tf.SymbolicTensor;
+    return relu(sum, outputName);
+  };
+
+  const input = tf.input({ shape: [...inputShape], name: 'input' });
+  let tensor = conv(input, 'stem/conv', resolved.width, 3, 1);
+  tensor = batchNorm(tensor, 'stem/bn');
+  tensor = relu(tensor, 'stem/relu');
+  let channels = resolved.width;
+  for (let stage = 1; stage <= 3; stage += 1) {
+    const stageChannels = resolved.width * 2 ** (stage - 1);
+    for (let block = 0; block < blocksPerStage; block += 1) {
+      const prefix = `stage${stage}/block${block}`;
+      const strides = stage > 1 && block === 0 ? 2 : 1;
+      const outputName = block === blocksPerStage - 1 ? `stage${stage}` : `${prefix}/relu`;
+      tensor = basicBlock(tensor, prefix, channels, stageChannels, strides, outputName);
+      channels = stageChannels;
+    }
+  }
+  const features = tf.layers.globalAveragePooling2d({ name: 'features' }).apply(tensor) as tf.SymbolicTensor;
+  const logits = tf.layers
+    .dense({
+      units: numClasses,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seedFor('logits') }),
+      biasInitializer: 'zeros',
+      name: 'logits',
+    })
+    .apply(features) as tf.SymbolicTensor;
+
+  const layersModel = tf.model({ inputs: input, outputs: logits, name });
+  return fromLayersModel(layersModel, {
+    name,
+    spec: { use: 'core:resnet', ...resolved, inputShape: [...inputShape], numClasses, name, seed },
+  });
+}

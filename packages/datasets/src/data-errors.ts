@@ -5,9 +5,9 @@
  * `CoreError.isInstance(error)` recognises them too.
  */
 
-const coreMarker = Symbol.for('core.error');
-const notFoundMarker = Symbol.for('core.error.DataNotFoundError');
-const formatMarker = Symbol.for('core.error.DataFormatError');
+const coreMarker = /* @__PURE__ */ Symbol.for('core.error');
+const notFoundMarker = /* @__PURE__ */ Symbol.for('core.error.DataNotFoundError');
+const formatMarker = /* @__PURE__ */ Symbol.for('core.error.DataFormatError');
 
 /** Options shared by the data errors. */
 export interface DataErrorOptions {

@@ -1,10 +1,13 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { DataFormatError, isMissingFileError } from './data-errors';
 
-const gunzipAsync = promisify(gunzip);
+function gunzipAsync(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    gunzip(bytes, (error, result) => (error === null ? resolve(result) : reject(error)));
+  });
+}
 
 /**
  * The first of `names` (relative to `directory`) that exists, each tried as is and with `.gz`

@@ -88,7 +88,6 @@ describe('attentionTransferLoss', () => {
     await expectNoLeak(() =>
       tf.tidy(() => {
         const call = (student: number[], teacher: number[]): unknown => {
-          // Shapes are deliberately wrong here.
           try {
             attentionTransferLoss(tf.zeros(student) as unknown as tf.Tensor4D, tf.zeros(teacher) as unknown as tf.Tensor4D);
           } catch (error) {

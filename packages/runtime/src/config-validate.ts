@@ -179,6 +179,8 @@ export function validateConfig(raw: unknown, registry: Registry, options: { sour
     const result = definition.options.safeParse(stepOptions);
     if (!result.success) {
       issues.push(...describeZodIssues(result.error, definition.options, stepOptions, ['steps', index]));
+      // Still check nested components, so one run of validate reports everything.
+      resolveNested(stepOptions, ['steps', index], registry, issues);
       return;
     }
     const options = result.data as Record<string, unknown>;

@@ -22,7 +22,10 @@ export function closestMatch(input: string, candidates: Iterable<string>): strin
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
-    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
+    const lower = candidate.toLowerCase();
+    // "mnsit" should find "core:mnist": without a namespace, compare with the name part too.
+    const name = !input.includes(':') && lower.includes(':') ? lower.slice(lower.indexOf(':') + 1) : lower;
+    const distance = Math.min(editDistance(input.toLowerCase(), lower), editDistance(input.toLowerCase(), name));
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

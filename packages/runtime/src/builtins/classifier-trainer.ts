@@ -8,6 +8,7 @@ import type { CombinedLoss } from '../training/combine-losses';
 import { evaluateClassifier } from '../training/evaluate-classifier';
 import type { Optimizer } from '../training/optimizer';
 import type { LearningRateSchedule } from '../training/learning-rate-schedule';
+import { createVariableNaming, getOptimizerState, setOptimizerState } from './optimizer-state';
 
 /** Options of {@link createClassifierTrainer}. */
 export interface ClassifierTrainerOptions {
@@ -45,6 +46,11 @@ export function createClassifierTrainer(options: ClassifierTrainerOptions): Trai
   const studentTaps = [...loss.taps.student];
   const teacherTaps = [...loss.taps.teacher];
   const trainable = () => [...model.trainableVariables(), ...loss.variables()];
+  const naming = () =>
+    createVariableNaming(
+      [{ prefix: 'model/', model }],
+      loss.variables().map((variable, index) => ({ name: `loss/${index}`, variable })),
+    );
 
   return {
     name: options.name ?? 'classifier',
@@ -114,21 +120,21 @@ export function createClassifierTrainer(options: ClassifierTrainerOptions): Trai
     getState() {
       const state: tf.NamedTensorMap = {};
       for (const [name, tensor] of Object.entries(model.getWeights())) state[`model/${name}`] = tensor.clone();
-      for (const variable of loss.variables()) state[`loss/${variable.name}`] = variable.clone();
-      for (const [name, tensor] of Object.entries(optimizer.getState())) state[`optimizer/${name}`] = tensor;
+      loss.variables().forEach((variable, index) => (state[`loss/${index}`] = variable.clone()));
+      for (const [name, tensor] of Object.entries(getOptimizerState(optimizer, naming()))) state[`optimizer/${name}`] = tensor;
       return state;
     },
     setState(state) {
       const weights: tf.NamedTensorMap = {};
       const optimizerState: tf.NamedTensorMap = {};
-      const lossVariables = new Map(loss.variables().map((variable) => [variable.name, variable]));
+      const lossVariables = loss.variables();
       for (const [name, tensor] of Object.entries(state)) {
         if (name.startsWith('model/')) weights[name.slice(6)] = tensor;
         else if (name.startsWith('optimizer/')) optimizerState[name.slice(10)] = tensor;
-        else if (name.startsWith('loss/')) lossVariables.get(name.slice(5))?.assign(tensor);
+        else if (name.startsWith('loss/')) lossVariables[Number(name.slice(5))]?.assign(tensor);
       }
       model.setWeights(weights);
-      optimizer.setState(optimizerState);
+      setOptimizerState(optimizer, naming(), optimizerState);
     },
   };
 }

@@ -95,6 +95,7 @@ async function trainClassifier(options: z.output<typeof distillStepOptions> | z.
     normalization: data.normalization,
     augment: options.augment,
   });
+  let succeeded = false;
   try {
     const result = await context.fit(trainer, { monitor: data.validation ? options.monitor : undefined, mode: options.monitor.includes('loss') ? 'min' : 'max' });
     if (options.restoreBest && result.best) {
@@ -108,8 +109,10 @@ async function trainClassifier(options: z.output<typeof distillStepOptions> | z.
     }
     const metrics: Metrics = { ...result.last, params: model.countParams(), flops: model.countFlops(), seconds: result.seconds };
     if (result.best && options.monitor in result.best) metrics[`best_${options.monitor}`] = result.best[options.monitor];
+    succeeded = true;
     return { artifacts: { [context.id]: { kind: 'model', model } }, metrics };
   } finally {
+    if (!succeeded) model.dispose();
     loss.dispose();
     optimizer.dispose();
   }

@@ -66,7 +66,7 @@ export async function writeReport(runDirectory: string, summary: RunSummary): Pr
   lines.push('## Steps', '', '| step | use | status | seconds | metrics |', '|---|---|---|---:|---|');
   for (const [id, step] of Object.entries(summary.steps)) {
     const metrics = Object.entries(step.metrics ?? {})
-      .map(([name, value]) => `${name}=${Number(value.toPrecision(4))}`)
+      .map(([name, value]) => `${name}=${Number.isInteger(value) ? value : Number(value.toPrecision(4))}`)
       .join(', ');
     lines.push(`| ${id} | ${step.use} | ${step.status} | ${step.seconds?.toFixed(1) ?? ''} | ${metrics} |`);
   }

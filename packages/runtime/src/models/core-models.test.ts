@@ -14,8 +14,9 @@ afterEach(() => {
 
 type Context = Parameters<ModelDefinition['create']>[1];
 
-function createContext(seed: number, inputShape: readonly number[] = [12, 12, 1]): Context {
+function createContext(seed: number, use: string, inputShape: readonly number[] = [12, 12, 1]): Context {
   return {
+    spec: { use },
     tf,
     rng: createRng(seed),
     logger: { info: () => {}, warn: () => {} },
@@ -33,8 +34,8 @@ describe('coreModelDefinitions', () => {
   it('takes shapes, name and seed from the context when the options leave them out', () => {
     const definition = coreModelDefinitions.lenet5;
     const options = definition.options.parse({ width: 0.5 });
-    const first = definition.create(options, createContext(7));
-    const second = definition.create(options, createContext(7));
+    const first = definition.create(options, createContext(7, 'core:lenet5'));
+    const second = definition.create(options, createContext(7, 'core:lenet5'));
     expect(first.name).toBe('student');
     expect(first.inputShape).toEqual([12, 12, 1]);
     expect(first.outputShape).toEqual([3]);
@@ -49,14 +50,14 @@ describe('coreModelDefinitions', () => {
   it('prefers explicit options, and its spec rebuilds the same model', () => {
     const definition = coreModelDefinitions.resnet;
     const options = definition.options.parse({ depth: 8, width: 2, inputShape: [8, 8, 3], numClasses: 4, name: 'teacher', seed: 5 });
-    const model = definition.create(options, createContext(1));
+    const model = definition.create(options, createContext(1, 'core:resnet'));
     expect(model.name).toBe('teacher');
     expect(model.outputShape).toEqual([4]);
     expect(model.spec).toEqual({ use: 'core:resnet', depth: 8, width: 2, inputShape: [8, 8, 3], numClasses: 4, name: 'teacher', seed: 5 });
 
     const { use, ...specOptions } = model.spec;
     expect(use).toBe('core:resnet');
-    const rebuilt = definition.create(definition.options.parse(specOptions), createContext(2));
+    const rebuilt = definition.create(definition.options.parse(specOptions), createContext(2, 'core:resnet'));
     expect(rebuilt.getWeights()['stem/conv/kernel'].arraySync()).toEqual(model.getWeights()['stem/conv/kernel'].arraySync());
     model.dispose();
     rebuilt.dispose();
@@ -64,8 +65,10 @@ describe('coreModelDefinitions', () => {
 
   it('builds an MLP over any input rank', () => {
     const definition = coreModelDefinitions.mlp;
-    const model = definition.create(definition.options.parse({ hidden: [4] }), createContext(3, [2, 3]));
+    const model = definition.create(definition.options.parse({ hidden: [4] }), createContext(3, 'other:mlp', [2, 3]));
     expect(model.countParams()).toBe(6 * 4 + 4 + 4 * 3 + 3);
+    // A definition registered under another key records that key.
+    expect(model.spec.use).toBe('other:mlp');
     model.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { Model } from '../contracts';
+import type { Model, ModelSpec } from '../contracts';
 import { InvalidArgumentError } from '../errors';
 import { fromLayersModel } from './layers-model-adapter';
 import {
@@ -65,6 +65,14 @@ export type CreateLeNet5Options = Omit<LeNet5OptionsInput, 'inputShape' | 'numCl
  * At 28×28×1 and width 1: 61,706 parameters, 423,038 multiply-accumulates per example.
  */
 export function createLeNet5(options: CreateLeNet5Options): Model {
+  return buildLeNet5(options, { use: 'core:lenet5' });
+}
+
+/**
+ * createLeNet5 with the spec's registry key and extra spec fields supplied by the caller (the registry
+ * definition passes the spec it resolved, so a model registered under another key records that key).
+ */
+export function buildLeNet5(options: CreateLeNet5Options, baseSpec: ModelSpec): Model {
   const resolved = parseModelOptions(lenet5Options, options, 'lenet5');
   const { inputShape, numClasses } = requireShapes(resolved, 'lenet5');
   if (inputShape.length !== 3 || inputShape[0] < 12 || inputShape[1] < 12) {
@@ -116,6 +124,6 @@ export function createLeNet5(options: CreateLeNet5Options): Model {
   const layersModel = tf.model({ inputs: input, outputs: logits, name });
   return fromLayersModel(layersModel, {
     name,
-    spec: { use: 'core:lenet5', ...resolved, inputShape: [...inputShape], numClasses, name, seed },
+    spec: { ...baseSpec, ...resolved, inputShape: [...inputShape], numClasses, name, seed },
   });
 }

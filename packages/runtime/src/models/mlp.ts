@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { Model } from '../contracts';
+import type { Model, ModelSpec } from '../contracts';
 import { fromLayersModel } from './layers-model-adapter';
 import {
   activationOption,
@@ -56,6 +56,14 @@ export type CreateMlpOptions = Omit<MlpOptionsInput, 'inputShape' | 'numClasses'
  * would repeat the same mask at every step.
  */
 export function createMlp(options: CreateMlpOptions): Model {
+  return buildMlp(options, { use: 'core:mlp' });
+}
+
+/**
+ * createMlp with the spec's registry key and extra spec fields supplied by the caller (the registry
+ * definition passes the spec it resolved, so a model registered under another key records that key).
+ */
+export function buildMlp(options: CreateMlpOptions, baseSpec: ModelSpec): Model {
   const resolved = parseModelOptions(mlpOptions, options, 'mlp');
   const { inputShape, numClasses } = requireShapes(resolved, 'mlp');
   const seed = resolved.seed ?? randomSeed();
@@ -93,6 +101,6 @@ export function createMlp(options: CreateMlpOptions): Model {
   const layersModel = tf.model({ inputs: input, outputs: logits, name });
   return fromLayersModel(layersModel, {
     name,
-    spec: { use: 'core:mlp', ...resolved, inputShape: [...inputShape], numClasses, name, seed, hidden: [...resolved.hidden] },
+    spec: { ...baseSpec, ...resolved, inputShape: [...inputShape], numClasses, name, seed, hidden: [...resolved.hidden] },
   });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { Model } from '../contracts';
+import type { Model, ModelSpec } from '../contracts';
 import { InvalidArgumentError } from '../errors';
 import { fromLayersModel } from './layers-model-adapter';
 import {
@@ -74,6 +74,14 @@ const batchNormSettings = { momentum: 0.9, epsilon: 1e-5 } as const;
  * the dense layer Glorot-uniform, each seeded from `seed` and its layer name; BN starts at γ = 1, β = 0.
  */
 export function createResNet(options: CreateResNetOptions): Model {
+  return buildResNet(options, { use: 'core:resnet' });
+}
+
+/**
+ * createResNet with the spec's registry key and extra spec fields supplied by the caller (the registry
+ * definition passes the spec it resolved, so a model registered under another key records that key).
+ */
+export function buildResNet(options: CreateResNetOptions, baseSpec: ModelSpec): Model {
   const resolved = parseModelOptions(resnetOptions, options, 'resnet');
   const { inputShape, numClasses } = requireShapes(resolved, 'resnet');
   if (inputShape.length !== 3) {
@@ -150,6 +158,6 @@ export function createResNet(options: CreateResNetOptions): Model {
   const layersModel = tf.model({ inputs: input, outputs: logits, name });
   return fromLayersModel(layersModel, {
     name,
-    spec: { use: 'core:resnet', ...resolved, inputShape: [...inputShape], numClasses, name, seed },
+    spec: { ...baseSpec, ...resolved, inputShape: [...inputShape], numClasses, name, seed },
   });
 }

@@ -8,5 +8,7 @@ describe('plugin', () => {
     expect(version).toBe(packageJson.version);
     expect(plugin.meta).toMatchObject({ name: 'rkd', version, runtime: '^0.1.0' });
     expect(Object.keys(plugin.losses).sort()).toEqual(['angle', 'attention', 'distance', 'hint', 'triplet']);
+    expect(Object.keys(plugin.models).sort()).toEqual(['cnn-embedding', 'mlp-embedding']);
+    expect(Object.keys(plugin.steps).sort()).toEqual(['metric-distill', 'metric-train']);
   });
 });

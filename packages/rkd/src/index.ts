@@ -1,7 +1,11 @@
 import { definePlugin } from '@core/runtime';
 import { attentionLossDefinition } from './attention-loss-definition';
+import { cnnEmbeddingDefinition } from './cnn-embedding';
 import { hintLossDefinition } from './hint-loss-definition';
 import { angleLossDefinition, distanceLossDefinition } from './relational-loss-definitions';
+import { L2Normalization } from './l2-normalization-layer';
+import { metricDistillStep, metricTrainStep } from './metric-steps';
+import { mlpEmbeddingDefinition } from './mlp-embedding';
 import { tripletLossDefinition } from './triplet-loss-definition';
 
 export { rkdDistanceLoss, normalizedPairwiseDistance } from './rkd-distance-loss';
@@ -29,6 +33,32 @@ export {
 export { attentionLossDefinition, attentionLossOptions, type AttentionLossOptions } from './attention-loss-definition';
 export { hintLossDefinition, hintLossOptions, type HintLossComponentOptions } from './hint-loss-definition';
 export { tripletLossDefinition, tripletLossOptions, type TripletLossComponentOptions } from './triplet-loss-definition';
+export {
+  cnnEmbeddingDefinition,
+  cnnEmbeddingOptions,
+  createCnnEmbedding,
+  type CnnEmbeddingOptionsInput,
+  type CreateCnnEmbeddingOptions,
+} from './cnn-embedding';
+export {
+  createMlpEmbedding,
+  mlpEmbeddingDefinition,
+  mlpEmbeddingOptions,
+  type CreateMlpEmbeddingOptions,
+  type MlpEmbeddingOptionsInput,
+} from './mlp-embedding';
+export { L2Normalization } from './l2-normalization-layer';
+export { sampleClassBalancedBatches, type ClassBalancedBatchesOptions } from './class-balanced-batches';
+export { embedDataset, evaluateRetrieval, type EmbedDatasetOptions } from './retrieval-evaluation';
+export { createMetricTrainer, type MetricTrainerOptions } from './metric-trainer';
+export {
+  metricDistillStep,
+  metricDistillStepOptions,
+  metricTrainStep,
+  metricTrainStepOptions,
+  type MetricDistillStepOptions,
+  type MetricTrainStepOptions,
+} from './metric-steps';
 
 /** Version of this package, reported in the plugin's `meta`. */
 export const version = '0.1.0';
@@ -37,7 +67,9 @@ export const version = '0.1.0';
  * The `rkd` plugin: Relational Knowledge Distillation (Park et al., CVPR 2019) and the
  * individual-KD baselines it compares against. Register it with `createRegistry().use(plugin)`.
  *
- * Losses: `rkd:distance`, `rkd:angle`, `rkd:attention`, `rkd:hint`, `rkd:triplet`.
+ * Losses: `rkd:distance`, `rkd:angle`, `rkd:attention`, `rkd:hint`, `rkd:triplet`. Models:
+ * `rkd:cnn-embedding`, `rkd:mlp-embedding`. Steps: `rkd:metric-train`, `rkd:metric-distill`. Layers:
+ * {@link L2Normalization} (serialised as `core.rkd>L2Normalization`).
  */
 export const plugin = definePlugin({
   meta: {
@@ -53,4 +85,13 @@ export const plugin = definePlugin({
     hint: hintLossDefinition,
     triplet: tripletLossDefinition,
   },
+  models: {
+    'cnn-embedding': cnnEmbeddingDefinition,
+    'mlp-embedding': mlpEmbeddingDefinition,
+  },
+  steps: {
+    'metric-train': metricTrainStep,
+    'metric-distill': metricDistillStep,
+  },
+  layers: [L2Normalization],
 });

@@ -103,8 +103,13 @@ describe('rkd:hint', () => {
         const { grads } = tf.variableGrads(() => first.compute(lossContext), first.variables?.());
         expect(Object.keys(grads)).toEqual([regressor.name]);
       });
+      const eager = hintLossDefinition.create(hintLossDefinition.options.parse({ ...options, studentChannels: 3, teacherChannels: 5 }), createTestComponentContext(7));
+      expect(eager.variables?.()[0].shape).toEqual([3, 5]);
+      expect(tf.tidy(() => eager.compute(lossContext).arraySync())).toBe(values[0]);
+      expect(hintLossDefinition.options.safeParse({ ...options, studentChannels: 3 }).success).toBe(false);
       first.dispose?.();
       second.dispose?.();
+      eager.dispose?.();
       student.dispose();
       teacher.dispose();
       lossContext.inputs.dispose();

@@ -57,6 +57,29 @@ function gatherImages(dataset: ArrayDataset, indices: Int32Array, normalization:
 }
 
 /**
+ * Maps between tfjs variable names, which carry process-global suffixes (`features/kernel_3`) and so
+ * differ between two builds of the same model, and stable state names: `model/<weight name>` for the
+ * model's weights, `loss/<index>` for loss variables.
+ */
+function stableVariableNames(model: Model, loss: CombinedLoss): { toStable: Map<string, string>; toVariable: Map<string, string> } {
+  const toStable = new Map<string, string>();
+  for (const [key, tensor] of Object.entries(model.getWeights())) {
+    const variableName = (tensor as Partial<tf.Variable>).name;
+    if (typeof variableName === 'string') toStable.set(variableName, `model/${key}`);
+  }
+  loss.variables().forEach((variable, index) => toStable.set(variable.name, `loss/${index}`));
+  return { toStable, toVariable: new Map([...toStable].map(([variable, stable]) => [stable, variable])) };
+}
+
+/** Renames an optimiser state key `<slot>/<variable name>` with `names`; `iterations` and unknown names stay. */
+function renameSlot(key: string, names: Map<string, string>): string {
+  const separator = key.indexOf('/');
+  if (separator < 0) return key;
+  const renamed = names.get(key.slice(separator + 1));
+  return renamed === undefined ? key : `${key.slice(0, separator)}/${renamed}`;
+}
+
+/**
  * The training loop body of deep metric learning and of relational distillation of an embedding
  * (the `run.py` / `run_distill.py` loops of the RKD reference, Park et al. 2019, Sec. 4.1): each epoch
  * draws `batchesPerEpoch` class-balanced batches (P classes × K images, see
@@ -65,8 +88,11 @@ function gatherImages(dataset: ArrayDataset, indices: Int32Array, normalization:
  * epoch the student is evaluated by Recall@K on `test`. Metrics: `loss`, `loss_<term>` per term,
  * `lr`; evaluation gives `recall_at_<K>` (reported as `val_recall_at_<K>` by the engine).
  *
- * State for checkpoints: the model weights, the optimiser slots and the loss variables. Batches are
- * drawn in `startEpoch` from the epoch's generator, so a resumed run sees the same batches.
+ * State for checkpoints: the model weights (`model/<weight name>`), the loss variables
+ * (`loss/<index>`) and the optimiser state (`optimizer/<slot>/<state name of the variable>`), all under
+ * names that do not depend on tfjs's process-global variable numbering, so a checkpoint restores into a
+ * model built later in the same process too. Batches are drawn in `startEpoch` from the epoch's
+ * generator, so a resumed run sees the same batches.
  *
  * @throws InvalidArgumentError when a loss reads a teacher and none is given.
  */
@@ -144,20 +170,22 @@ export function createMetricTrainer(options: MetricTrainerOptions): Trainer {
       return evaluateRetrieval(model, test, recallK, { normalization: options.normalization });
     },
     getState() {
+      const names = stableVariableNames(model, loss);
       const state: tf.NamedTensorMap = {};
       for (const [name, tensor] of Object.entries(model.getWeights())) state[`model/${name}`] = tensor.clone();
-      for (const variable of loss.variables()) state[`loss/${variable.name}`] = variable.clone();
-      for (const [name, tensor] of Object.entries(optimizer.getState())) state[`optimizer/${name}`] = tensor;
+      loss.variables().forEach((variable, index) => (state[`loss/${index}`] = variable.clone()));
+      for (const [key, tensor] of Object.entries(optimizer.getState())) state[`optimizer/${renameSlot(key, names.toStable)}`] = tensor;
       return state;
     },
     setState(state) {
+      const names = stableVariableNames(model, loss);
       const weights: tf.NamedTensorMap = {};
       const optimizerState: tf.NamedTensorMap = {};
-      const lossVariables = new Map(loss.variables().map((variable) => [variable.name, variable]));
-      for (const [name, tensor] of Object.entries(state)) {
-        if (name.startsWith('model/')) weights[name.slice('model/'.length)] = tensor;
-        else if (name.startsWith('optimizer/')) optimizerState[name.slice('optimizer/'.length)] = tensor;
-        else if (name.startsWith('loss/')) lossVariables.get(name.slice('loss/'.length))?.assign(tensor);
+      const lossVariables = loss.variables();
+      for (const [key, tensor] of Object.entries(state)) {
+        if (key.startsWith('model/')) weights[key.slice('model/'.length)] = tensor;
+        else if (key.startsWith('optimizer/')) optimizerState[renameSlot(key.slice('optimizer/'.length), names.toVariable)] = tensor;
+        else if (key.startsWith('loss/')) lossVariables[Number(key.slice('loss/'.length))]?.assign(tensor);
       }
       model.setWeights(weights);
       optimizer.setState(optimizerState);

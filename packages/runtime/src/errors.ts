@@ -13,12 +13,12 @@ export interface CoreErrorOptions {
 export class CoreError extends Error {
   /** Stable machine-readable code, e.g. `E_CONFIG_INVALID`. */
   readonly code: string;
-  private readonly [coreMarker] = true;
 
   constructor(code: string, message: string, options: CoreErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CoreError';
     this.code = code;
+    Object.defineProperty(this, coreMarker, { value: true });
   }
 
   static isInstance(error: unknown): error is CoreError {

@@ -19,9 +19,13 @@ function formatDuration(seconds: number): string {
   return hours > 0 ? `${hours}:${pad(minutes % 60)}:${pad(whole % 60)}` : `${minutes}:${pad(whole % 60)}`;
 }
 
+const hidden = new Set(['epoch', 'lr', 'seconds']);
+
 function formatMetrics(metrics: Metrics, names?: string[]): string {
-  const entries = Object.entries(metrics).filter(([name]) => !names || names.includes(name));
-  return entries.map(([name, value]) => `${name} ${Math.abs(value) >= 1000 ? value.toFixed(0) : value.toFixed(4)}`).join('  ');
+  const entries = Object.entries(metrics).filter(([name]) => (names ? names.includes(name) : !hidden.has(name)));
+  return entries
+    .map(([name, value]) => `${name} ${Number.isInteger(value) ? value.toLocaleString('en-US') : Math.abs(value) >= 1000 ? value.toFixed(0) : value.toFixed(4)}`)
+    .join('  ');
 }
 
 /**

@@ -233,7 +233,15 @@ async function executeRun(
 
   const backend = await selectBackend(config.backend, { tf });
   summary.backend = backend;
-  for (const fallback of backend.fallbacks) logger.info(`backend ${fallback.name} not used: ${fallback.reason}`);
+  for (const fallback of backend.fallbacks) {
+    const missing = /Cannot find (package|module)/.test(fallback.reason);
+    if (missing && fallback.name.includes('gpu')) continue;
+    logger.info(
+      missing
+        ? `backend ${fallback.name}: not installed (optional; install @tensorflow/tfjs-node where it can be built for native speed)`
+        : `backend ${fallback.name} not used: ${fallback.reason}`,
+    );
+  }
   await events.onRunStart?.({ runDirectory, backend: backend.name, seed: config.seed, steps: config.steps.map((step) => step.id), resumed });
 
   const rootRng = createRng(config.seed);

@@ -18,6 +18,8 @@ export function sharedProjectConfig(name: string, dir: string): UserWorkspaceCon
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       setupFiles: [path.join(root, 'vitest.setup.ts')],
       pool: 'forks',
+      // One tfjs import per worker instead of per file: tests share no state but the engine, and check tensor counts relative to their own start.
+      isolate: false,
       testTimeout: 60_000,
       hookTimeout: 60_000,
     },

@@ -252,6 +252,12 @@ export interface ComponentContext {
   createModel(spec: ModelSpec, options?: { inputShape?: readonly number[]; numClasses?: number; name?: string }): Model;
 }
 
+/** A reference to a registered component in config: its key and its options. */
+export interface ComponentSpec {
+  use: string;
+  [option: string]: unknown;
+}
+
 /** A loss reference in config: key, weight in the sum, and the loss's own options. */
 export interface LossSpec {
   use: string;
@@ -273,6 +279,10 @@ export interface StepContext extends ComponentContext {
   readonly signal: AbortSignal;
   /** Builds a loss from a config spec. */
   createLoss(spec: LossSpec): Loss;
+  /** Builds a registered trainer from a config spec (`{ use, ...options }`). */
+  createTrainer(spec: ComponentSpec): Trainer;
+  /** Builds a registered environment from a config spec (`{ use, ...options }`). */
+  createEnvironment(spec: ComponentSpec): Environment;
   /** Resolves a step option that is either an artifact name (a model or architecture from an earlier step) or a model spec. */
   resolveModel(reference: string | ModelSpec, options?: { inputShape?: readonly number[]; numClasses?: number; name?: string }): Model;
   /**
@@ -338,7 +348,11 @@ export type EnvironmentDefinition<Schema extends OptionsSchema = OptionsSchema> 
 export type DatasetDefinition<Schema extends OptionsSchema = OptionsSchema> = ComponentDefinition<
   Schema,
   Promise<DatasetSplits>,
-  { readonly logger: Logger }
+  {
+    readonly logger: Logger;
+    /** Directory relative paths in the options resolve against (the config file's directory). */
+    readonly baseDirectory: string;
+  }
 >;
 
 /** A pipeline step: reads artifacts of earlier steps, writes new ones. */
@@ -373,7 +387,7 @@ export interface Plugin {
   steps?: Record<string, StepDefinition<any>>;
   datasets?: Record<string, DatasetDefinition<any>>;
   environments?: Record<string, EnvironmentDefinition<any>>;
-  /** Custom tfjs layers, registered for (de)serialisation under `core.<plugin>` when the plugin is used. */
+  /** Custom tfjs layers, registered for (de)serialisation (under their `className`) when the plugin is used. */
   layers?: SerializableLayerClass[];
 }
 

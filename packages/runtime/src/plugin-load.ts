@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,10 +11,41 @@ export interface LoadedPlugins {
   issues: ConfigIssue[];
 }
 
+function esmEntry(packageJsonPath: string): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as {
+      exports?: Record<string, unknown> | string;
+      module?: string;
+    };
+    const root = typeof manifest.exports === 'object' && manifest.exports !== null ? (manifest.exports['.'] ?? manifest.exports) : undefined;
+    const conditional = root && typeof root === 'object' ? (root as Record<string, unknown>).import : undefined;
+    const target =
+      typeof conditional === 'string'
+        ? conditional
+        : conditional && typeof conditional === 'object'
+          ? ((conditional as Record<string, unknown>).default as string | undefined)
+          : manifest.module;
+    return typeof target === 'string' ? path.join(path.dirname(packageJsonPath), target) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolves a package from the first directory that has it. Prefers the package's ESM entry, so a
+ * plugin and the runtime it imports load as the same (ESM) copy as the CLI's runtime.
+ */
 function resolveFrom(specifier: string, directories: string[]): string | undefined {
   for (const directory of directories) {
+    const require = createRequire(path.join(directory, 'noop.js'));
     try {
-      return createRequire(path.join(directory, 'noop.js')).resolve(specifier);
+      const entry = esmEntry(require.resolve(`${specifier}/package.json`));
+      if (entry && existsSync(entry)) return entry;
+    } catch {
+      // No resolvable package.json export: fall back to the main entry.
+    }
+    try {
+      return require.resolve(specifier);
     } catch {
       // Try the next directory.
     }

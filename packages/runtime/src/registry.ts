@@ -99,7 +99,7 @@ export function createRegistry(options: CreateRegistryOptions = {}): Registry {
         }
       }
       for (const layer of plugin.layers ?? []) {
-        // Saved models name custom layers "core.<plugin>>ClassName"; registering here (not on import) keeps imports side-effect free.
+        // Registered for (de)serialisation under the layer's className (what tfjs writes to model.json); doing it here, not on import, keeps imports side-effect free.
         tf.serialization.registerClass(layer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, `core.${name}`);
       }
       plugins.push(plugin);

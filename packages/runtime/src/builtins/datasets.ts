@@ -20,12 +20,12 @@ export const coreDatasetDefinitions = {
   idx: {
     description: 'MNIST-format IDX files (raw or .gz) in a directory you downloaded: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte.',
     options: z.strictObject({ directory: z.string().min(1), name: z.string().optional() }),
-    create: (options) => readMnistIdx(path.resolve(options.directory), { name: options.name }),
+    create: (options, context) => readMnistIdx(path.resolve(context.baseDirectory, options.directory), { name: options.name }),
   } satisfies DatasetDefinition<z.ZodObject<{ directory: z.ZodString; name: z.ZodOptional<z.ZodString> }>>,
   cifar10: {
     description: 'CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin) in a directory you downloaded.',
     options: z.strictObject({ directory: z.string().min(1) }),
-    create: (options) => readCifar10(path.resolve(options.directory)),
+    create: (options, context) => readCifar10(path.resolve(context.baseDirectory, options.directory)),
   } satisfies DatasetDefinition<z.ZodObject<{ directory: z.ZodString }>>,
   synthetic: {
     description: 'Learnable synthetic images (class prototypes plus noise), for tests and smoke runs.',

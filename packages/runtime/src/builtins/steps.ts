@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { lossSpec, modelReference } from '../config-schema';
 import type { LossSpec, Metrics, Model, StepContext, StepDefinition, StepResult } from '../contracts';
+import { InvalidArgumentError } from '../errors';
 import { atomicWriteFile, fileSystemIO } from '../io';
 import { combineLosses } from '../training/combine-losses';
 import { evaluateClassifier } from '../training/evaluate-classifier';
@@ -22,8 +23,8 @@ const augmentOptions = z
 const trainingFields = {
   epochs: z.number().int().positive().default(5),
   batchSize: z.number().int().positive().default(64),
-  optimizer: optimizerOptions.default({ type: 'adam', learningRate: 1e-3 } as never),
-  schedule: scheduleOptions.default({ type: 'constant' } as never),
+  optimizer: optimizerOptions.prefault({ type: 'adam', learningRate: 1e-3 }),
+  schedule: scheduleOptions.prefault({ type: 'constant' }),
   augment: augmentOptions,
   /** Validation metric that selects the best epoch. */
   monitor: z.string().default('val_accuracy'),
@@ -141,7 +142,7 @@ export const evaluateStep: StepDefinition<typeof evaluateStepOptions> = {
   references: (options) => options.models,
   async run(options, context) {
     const dataset = options.split === 'test' ? context.data.test : context.data.validation;
-    if (!dataset) throw new Error(`core:evaluate: the config has no validation split; set data.validation > 0 or use split: test.`);
+    if (!dataset) throw new InvalidArgumentError('split', `core:evaluate: the config has no validation split; set data.validation > 0 or use split: test.`);
     const metrics: Metrics = {};
     for (const name of options.models) {
       const model = context.artifacts.get(name, 'model').model;
@@ -165,14 +166,14 @@ export const exportStep: StepDefinition<typeof exportStepOptions> = {
   async run(options, context) {
     const model = context.artifacts.get(options.model, 'model').model;
     const layersModel = model.toLayersModel();
-    if (!layersModel) throw new Error(`core:export: model "${options.model}" (${model.spec.use}) is not expressible as tfjs layers.`);
+    if (!layersModel) throw new InvalidArgumentError('model', `core:export: model "${options.model}" (${model.spec.use}) is not expressible as tfjs layers; save its weights from the step's artifacts instead.`);
     const directory = path.join(context.runDirectory, 'exports', options.model);
     await mkdir(directory, { recursive: true });
     await layersModel.save(fileSystemIO(directory));
     const preprocessing = {
       inputShape: model.inputShape,
       layout: 'NHWC',
-      scale: 'pixels in [0, 1], then (x - mean) / std per channel',
+      scale: context.data.normalization ? 'pixels in [0, 1], then (x - mean) / std per channel' : 'pixels in [0, 1]',
       normalization: context.data.normalization ?? null,
       classNames: context.data.train.classNames ?? null,
     };

@@ -16,6 +16,8 @@ export interface TrainingLoopContext {
   signal?: AbortSignal;
   /** Where a user resumes the run, for the interrupt message. */
   runDirectory?: string;
+  /** How to resume, shown when interrupted (default `core-run resume <runDirectory>`). */
+  resumeHint?: string;
 }
 
 function isBetter(value: number, best: number | undefined, mode: 'max' | 'min'): boolean {
@@ -28,7 +30,7 @@ function assertFinite(metrics: Metrics, position: LoopPosition, context: Trainin
     if (!Number.isFinite(value)) {
       throw new NonFiniteLossError(
         `${context.stage}: ${name} became ${value} at epoch ${position.epoch + 1}, batch ${position.batch + 1} (${what}). ` +
-          'Training stopped; the last good checkpoint is kept. Lower the learning rate, check the data for NaNs, or add gradient-friendly normalisation, then resume or rerun.',
+          'Training stopped; the last good checkpoint is kept. Lower the learning rate (or add warm-up), check the data for NaNs, then start a new run: resuming replays the same state and settings.',
         { step: position.globalStep, epoch: position.epoch },
       );
     }
@@ -118,7 +120,7 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
         await save('interrupt', { epoch, batch, rngState: epochRng.getState(), partial: { sums, count } });
         throw new RunInterruptedError(
           `${context.stage}: interrupted at epoch ${epoch + 1}, batch ${batch + 1}; checkpoint written to ${checkpointDirectory}.` +
-            (context.runDirectory ? ` Resume with: core-run resume ${context.runDirectory}` : ''),
+            (context.resumeHint ? ` Resume with: ${context.resumeHint}` : context.runDirectory ? ` Resume with: core-run resume ${context.runDirectory}` : ''),
           context.runDirectory,
         );
       }

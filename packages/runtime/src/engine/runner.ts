@@ -17,6 +17,7 @@ import { validateConfig, type ValidatedConfig } from '../config-validate';
 import type {
   Artifact,
   ComponentContext,
+  ComponentSpec,
   Logger,
   LossSpec,
   Metrics,
@@ -30,7 +31,8 @@ import type {
 import { ArtifactError, ConfigError, CoreError, InvalidArgumentError } from '../errors';
 import { atomicWriteFile } from '../io';
 import { loadPlugins } from '../plugin-load';
-import { createRegistry, type Registry } from '../registry';
+import { createRegistry, type DefinitionOf, type Registry } from '../registry';
+import type { ZodType } from 'zod';
 import { createRng, type Rng } from '../rng';
 import { buildLoss } from './build-loss';
 import { createArtifactStore, loadArtifacts, saveArtifacts, type MutableArtifactStore } from './artifacts';
@@ -57,7 +59,7 @@ export interface RunOptions {
 /** Per-step entry of a run's summary. */
 export interface StepSummary {
   use: string;
-  status: 'done' | 'running' | 'failed' | 'pending';
+  status: 'done' | 'running' | 'failed' | 'interrupted' | 'pending';
   seconds?: number;
   metrics?: Metrics;
   error?: string;
@@ -128,12 +130,12 @@ export async function prepareConfig(source: ConfigSource, options: { plugins?: P
   }
 }
 
-async function loadRunData(config: RunConfig, registry: Registry, rng: Rng, logger: Logger): Promise<RunData | undefined> {
+async function loadRunData(config: RunConfig, registry: Registry, rng: Rng, logger: Logger, baseDirectory: string): Promise<RunData | undefined> {
   if (!config.data) return undefined;
   const spec = config.data.dataset as { use: string; [key: string]: unknown };
   const { use, ...datasetOptions } = spec;
   const definition = registry.get('datasets', use);
-  let splits: DatasetSplits = await definition.create(datasetOptions, { logger });
+  let splits: DatasetSplits = await definition.create(datasetOptions, { logger, baseDirectory });
   let train: ArrayDataset = splits.train;
   let test: ArrayDataset = splits.test;
   if (config.data.limit?.train !== undefined) train = take(train, config.data.limit.train);
@@ -153,6 +155,10 @@ async function loadRunData(config: RunConfig, registry: Registry, rng: Rng, logg
 }
 
 interface RunState {
+  /** Seconds spent in earlier sessions of this run (before a resume). */
+  seconds?: number;
+  /** Plugins were passed in code (not only listed in the config): resuming needs them again. */
+  pluginsInCode?: string[];
   configFile?: string;
   configDirectory: string;
   steps: Record<string, StepSummary>;
@@ -165,6 +171,8 @@ interface RunState {
  */
 export async function runPipeline(source: ConfigSource, options: RunOptions = {}): Promise<RunSummary> {
   const prepared = await prepareConfig(source, options);
+  // Select the backend before creating anything, so an unavailable backend leaves no directory behind.
+  const backend = await selectBackend(prepared.config.backend, { tf });
   const parent = path.resolve(prepared.source.directory, prepared.config.output);
   let runDirectory: string;
   if (options.runDirectory) {
@@ -178,9 +186,14 @@ export async function runPipeline(source: ConfigSource, options: RunOptions = {}
   }
   await atomicWriteFile(path.join(runDirectory, 'config.yaml'), stringifyYaml(prepared.source.raw));
   await atomicWriteFile(path.join(runDirectory, 'config.resolved.json'), `${JSON.stringify(prepared.config, null, 2)}\n`);
-  const state: RunState = { configFile: prepared.source.file, configDirectory: prepared.source.directory, steps: {} };
+  const state: RunState = {
+    configFile: prepared.source.file,
+    configDirectory: prepared.source.directory,
+    pluginsInCode: options.plugins?.map((plugin) => plugin.meta.name),
+    steps: {},
+  };
   await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify(state, null, 2)}\n`);
-  return executeRun(prepared, runDirectory, state, options, false);
+  return executeRun(prepared, runDirectory, state, options, false, backend);
 }
 
 /**
@@ -197,7 +210,8 @@ export async function resumeRun(runDirectory: string, options: RunOptions = {}):
   const state = JSON.parse(await readFile(runFile, 'utf8')) as RunState;
   const resolved = JSON.parse(await readFile(path.join(directory, 'config.resolved.json'), 'utf8')) as unknown;
   const prepared = await prepareConfig({ config: resolved, directory: state.configDirectory }, options);
-  return executeRun(prepared, directory, state, options, true);
+  const backend = await selectBackend(prepared.config.backend, { tf });
+  return executeRun(prepared, directory, state, options, true, backend);
 }
 
 async function executeRun(
@@ -206,6 +220,7 @@ async function executeRun(
   state: RunState,
   options: RunOptions,
   resumed: boolean,
+  backend: BackendInfo,
 ): Promise<RunSummary> {
   const { config, registry } = prepared;
   const started = Date.now();
@@ -224,14 +239,13 @@ async function executeRun(
     steps: Object.fromEntries(config.steps.map((step) => [step.id, state.steps[step.id] ?? { use: step.use, status: 'pending' as const }])),
     models: {},
   };
+  const secondsBefore = state.seconds ?? 0;
   const writeSummary = async () => {
-    summary.seconds = (Date.now() - started) / 1000;
+    summary.seconds = secondsBefore + (Date.now() - started) / 1000;
     await atomicWriteFile(path.join(runDirectory, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    state.steps = summary.steps;
-    await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify(state, null, 2)}\n`);
+    await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify({ ...state, steps: summary.steps, seconds: summary.seconds }, null, 2)}\n`);
   };
 
-  const backend = await selectBackend(config.backend, { tf });
   summary.backend = backend;
   for (const fallback of backend.fallbacks) {
     const missing = /Cannot find (package|module)/.test(fallback.reason);
@@ -247,11 +261,14 @@ async function executeRun(
   const rootRng = createRng(config.seed);
   const artifacts = createArtifactStore();
   try {
-    const data = await loadRunData(config, registry, rootRng.fork('data'), logger);
+    const data = await loadRunData(config, registry, rootRng.fork('data'), logger, prepared.source.directory);
     for (const [index, step] of config.steps.entries()) {
       if (signal.aborted) throw abortError(runDirectory);
       const stepDirectory = path.join(runDirectory, 'steps', step.id);
-      const context = createStepContext({ step, registry, runDirectory, stepDirectory, data, artifacts, events, logger, signal, backend: backend.name, rootRng });
+      const resumeHint = state.pluginsInCode?.length
+        ? `resumeRun(${JSON.stringify(runDirectory)}, { plugins: [/* ${state.pluginsInCode.join(', ')} */] })`
+        : `core-run resume ${runDirectory}`;
+      const context = createStepContext({ step, registry, runDirectory, stepDirectory, data, artifacts, events, logger, signal, backend: backend.name, rootRng, resumeHint });
       const previous = summary.steps[step.id];
       if (resumed && previous?.status === 'done') {
         const restored = await loadArtifacts(path.join(stepDirectory, 'artifacts'), context.createModel);
@@ -262,7 +279,8 @@ async function executeRun(
           continue;
         }
       }
-      await events.onStageStart?.({ stage: step.id, use: step.use, index, total: config.steps.length, resumed: resumed && previous?.status === 'running' });
+      const continuing = resumed && previous !== undefined && ['running', 'interrupted', 'failed'].includes(previous.status);
+      await events.onStageStart?.({ stage: step.id, use: step.use, index, total: config.steps.length, resumed: continuing });
       summary.steps[step.id] = { use: step.use, status: 'running' };
       await writeSummary();
       const stepStarted = Date.now();
@@ -272,7 +290,8 @@ async function executeRun(
       try {
         result = await definition.run(stepOptions, context);
       } catch (error) {
-        summary.steps[step.id] = { use: step.use, status: 'failed', error: (error as Error).message };
+        const interrupted = CoreError.isInstance(error) && error.code === 'E_RUN_INTERRUPTED';
+        summary.steps[step.id] = { use: step.use, status: interrupted ? 'interrupted' : 'failed', error: (error as Error).message };
         throw error;
       }
       const produced = result.artifacts ?? {};
@@ -297,6 +316,23 @@ async function executeRun(
   } finally {
     artifacts.dispose();
   }
+}
+
+function buildComponent<K extends 'trainers' | 'environments'>(
+  registry: Registry,
+  kind: K,
+  spec: ComponentSpec,
+  componentContext: ComponentContext,
+  stepContext: StepContext,
+): ReturnType<DefinitionOf<K>['create']> {
+  const { use, ...rest } = spec;
+  const definition = registry.get(kind, use) as { options: ZodType; create(options: unknown, context: unknown): unknown };
+  const parsed = definition.options.safeParse(rest);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => ({ path: `${use}${issue.path.length ? `.${issue.path.join('.')}` : ''}`, message: issue.message })));
+  }
+  const context = kind === 'trainers' ? stepContext : { ...componentContext, rng: componentContext.rng.fork(`${kind}/${use}`) };
+  return definition.create(parsed.data, context) as ReturnType<DefinitionOf<K>['create']>;
 }
 
 function abortError(runDirectory: string): CoreError {
@@ -324,6 +360,7 @@ interface StepContextInput {
   signal: AbortSignal;
   backend: string;
   rootRng: Rng;
+  resumeHint: string;
 }
 
 /** Builds a model from a spec through the registry, validating its options. */
@@ -380,6 +417,8 @@ function createStepContext(input: StepContextInput): StepContext {
     events,
     signal,
     createLoss: (spec: LossSpec) => buildLoss(registry, { ...base, createModel }, spec),
+    createTrainer: (spec) => buildComponent(registry, 'trainers', spec, context, context),
+    createEnvironment: (spec) => buildComponent(registry, 'environments', spec, { ...base, createModel }, context),
     resolveModel(reference, options = {}) {
       if (typeof reference !== 'string') return createModel(reference as ModelSpec, { ...options, name: options.name ?? step.id });
       if (!artifacts.has(reference)) {
@@ -396,7 +435,11 @@ function createStepContext(input: StepContextInput): StepContext {
       throw new ArtifactError(reference, `artifact "${reference}" is a ${found.kind}; a model or an architecture is needed here.`);
     },
     fit: (trainer, fitOptions) =>
-      runTrainingLoop(trainer, { stage: step.id, rng: rootRng.fork(`${step.id}/loop`), directory: input.stepDirectory, events, signal, runDirectory: input.runDirectory }, fitOptions),
+      runTrainingLoop(
+        trainer,
+        { stage: step.id, rng: rootRng.fork(`${step.id}/loop`), directory: input.stepDirectory, events, signal, runDirectory: input.runDirectory, resumeHint: input.resumeHint },
+        fitOptions,
+      ),
   };
   return context;
 }

@@ -36,7 +36,8 @@ function differenceDistances(embeddings: tf.Tensor2D): tf.Tensor2D {
  * non-squared Euclidean distances, over the triplets chosen by {@link sampleTriplets}. The choice of
  * triplets reads the current distances and labels on the host (it is not differentiated); the loss
  * is differentiated through the chosen distances. With no valid triplet (a single class, or no class
- * with two examples) the loss is 0 and still connected to `embeddings`.
+ * with two examples) the loss is 0 and still connected to `embeddings`. Memory grows as `batch³`, as
+ * for the angle loss.
  *
  * @param embeddings - `[batch, dimension]`.
  * @param labels - `batch` integer class labels (tensor or array).
@@ -62,12 +63,15 @@ export function tripletLoss(
   return tf.tidy(() => {
     const distances = differenceDistances(embeddings);
     const triplets = sampleTriplets(distances.dataSync(), labelValues, { sampling, dimension, rng });
-    if (triplets.anchors.length === 0) return tf.mul(tf.sum(embeddings), 0) as tf.Scalar;
-    const flat = tf.reshape(distances, [-1]);
-    const flatIndices = (others: Int32Array): tf.Tensor1D =>
-      tf.tensor1d(Int32Array.from(others, (other, index) => triplets.anchors[index] * batch + other), 'int32');
-    const positiveDistances = tf.gather(flat, flatIndices(triplets.positives));
-    const negativeDistances = tf.gather(flat, flatIndices(triplets.negatives));
-    return tf.mean(tf.relu(tf.add(tf.sub(positiveDistances, negativeDistances), margin))) as tf.Scalar;
+    const count = triplets.anchors.length;
+    if (count === 0) return tf.mul(tf.sum(embeddings), 0) as tf.Scalar;
+    // The chosen triplets are counts in a dense [anchor, positive, negative] table rather than a gather:
+    // the gradient of a gather over the batch² distances is a segment sum, very slow on the cpu backend.
+    const multiplicity = new Float32Array(batch * batch * batch);
+    for (let index = 0; index < count; index += 1) {
+      multiplicity[(triplets.anchors[index] * batch + triplets.positives[index]) * batch + triplets.negatives[index]] += 1;
+    }
+    const hinge = tf.relu(tf.add(tf.sub(tf.expandDims(distances, 2), tf.expandDims(distances, 1)), margin));
+    return tf.div(tf.sum(tf.mul(hinge, tf.tensor3d(multiplicity, [batch, batch, batch]))), count) as tf.Scalar;
   });
 }

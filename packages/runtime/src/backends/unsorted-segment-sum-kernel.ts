@@ -5,8 +5,9 @@ import { createKernelScope } from './kernel-scope';
  * `UnsortedSegmentSum` for the WebAssembly backend, which tfjs-backend-wasm 4.22.0 lacks; the gradient
  * of `tf.gather` (embeddings, `tf.gather`-based losses) needs it.
  *
- * `x` (`[...segmentIds.shape, ...rest]`) is summed into `[numSegments, ...rest]` by one `ScatterNd`, which
- * accumulates rows sent to the same index (exact, no reordering beyond the row order).
+ * `x` (`[...segmentIds.shape, ...rest]`) is summed into `[numSegments, ...rest]` (same dtype) by one `ScatterNd`,
+ * which adds the rows sent to one index in row order, in the input's precision (the cpu backend adds in double
+ * precision: float32 results differ by rounding only).
  * The wasm `ScatterNd` does not check bounds, so ids outside `[0, numSegments)` — which TensorFlow drops —
  * are redirected to one extra row that is cut off afterwards.
  */

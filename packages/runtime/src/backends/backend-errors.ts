@@ -1,5 +1,6 @@
-const marker = 'core.error.BackendUnavailableError';
-const symbol = Symbol.for(marker);
+import { CoreError } from '../errors';
+
+const symbol = Symbol.for('core.error.BackendUnavailableError');
 
 /** Options of {@link BackendUnavailableError}. */
 export interface BackendUnavailableErrorOptions {
@@ -13,26 +14,22 @@ export interface BackendUnavailableErrorOptions {
 
 /**
  * Thrown when a backend chosen explicitly (not `auto`) cannot be loaded or initialised.
- * The message says how to make it available. Identify it with {@link BackendUnavailableError.isInstance},
- * which also works across copies of this package.
+ * The message says how to make it available. Identify it with {@link BackendUnavailableError.isInstance}
+ * (or `CoreError.isInstance`), which also work across copies of this package.
  */
-export class BackendUnavailableError extends Error {
-  private readonly [symbol] = true;
-
-  /** Stable code for tooling. */
-  readonly code = 'E_BACKEND_UNAVAILABLE';
-
+export class BackendUnavailableError extends CoreError {
   /** The backend that was asked for. */
   readonly backend: string;
 
   constructor({ backend, message, cause }: BackendUnavailableErrorOptions) {
-    super(message, cause === undefined ? undefined : { cause });
+    super('E_BACKEND_UNAVAILABLE', message, { cause });
     this.name = 'BackendUnavailableError';
     this.backend = backend;
+    Object.defineProperty(this, symbol, { value: true });
   }
 
   /** Whether `error` is a {@link BackendUnavailableError}, by its `Symbol.for('core.error.BackendUnavailableError')` marker. */
-  static isInstance(error: unknown): error is BackendUnavailableError {
+  static override isInstance(error: unknown): error is BackendUnavailableError {
     return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[symbol] === true;
   }
 }

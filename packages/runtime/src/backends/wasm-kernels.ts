@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { BackendUnavailableError } from './backend-errors';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter-kernel';
 import { createConv2DBackpropInputKernel } from './conv2d-backprop-input-kernel';
 import { depthwiseConv2dBackpropFilterKernel, depthwiseConv2dBackpropInputKernel } from './depthwise-conv2d-backprop-kernels';
@@ -64,7 +65,7 @@ function isTrainingKernel(config: KernelConfig | undefined): boolean {
  *
  * - `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`,
  *   `UnsortedSegmentSum`: missing;
- * - `Conv2DBackpropInput` (stock is a plain loop, ≈10× slower on ResNet-20) and `Tile` (stock is an
+ * - `Conv2DBackpropInput` (stock is a plain loop, ≈9× slower on ResNet-20) and `Tile` (stock is an
  *   element loop; batch-norm gradients tile every step): replaced by faster compositions;
  * - `OneHot`: stock writes int32 bits into float32 outputs;
  * - `MaxPoolGrad`: stock routes the gradient of windows without a positive value to the wrong element.
@@ -72,13 +73,15 @@ function isTrainingKernel(config: KernelConfig | undefined): boolean {
  * Idempotent, and safe before or after the backend is initialised. Replaced stock kernels keep their
  * `setupFunc`, because the replacements call them for the cases they do not handle.
  *
- * @throws Error when tfjs-backend-wasm has not been loaded yet (call `selectBackend('wasm')` or import it first).
+ * @throws BackendUnavailableError when tfjs-backend-wasm has not been loaded yet (call `selectBackend('wasm')` or import it first).
  */
 export function registerWasmTrainingKernels(): void {
   if (tf.getKernel('Conv2D', 'wasm') == null) {
-    throw new Error(
-      "The WebAssembly backend is not loaded: call selectBackend('wasm') or import '@tensorflow/tfjs-backend-wasm' before registerWasmTrainingKernels().",
-    );
+    throw new BackendUnavailableError({
+      backend: 'wasm',
+      message:
+        "The WebAssembly backend is not loaded: call selectBackend('wasm') or import '@tensorflow/tfjs-backend-wasm' before registerWasmTrainingKernels().",
+    });
   }
   for (const kernel of trainingKernels) {
     const existing = tf.getKernel(kernel.kernelName, 'wasm');

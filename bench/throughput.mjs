@@ -1,0 +1,238 @@
+// Training and inference throughput (images/s) of LeNet-5 and ResNet-20 on each available tfjs backend.
+// Usage and measured numbers: bench/README.md.
+
+// Where the backends come from, in one place: the built @core/runtime, or any build of
+// packages/runtime/src/backends named by CORE_BACKENDS_MODULE (see README).
+const backendsModule =
+  process.env.CORE_BACKENDS_MODULE ?? new URL('../packages/runtime/dist/index.js', import.meta.url).href;
+const { selectBackend } = await import(
+  backendsModule.startsWith('file:') ? backendsModule : new URL(backendsModule, `file://${process.cwd()}/`).href
+);
+
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+
+const { values: options } = parseArgs({
+  options: {
+    backends: { type: 'string', default: 'tensorflow,wasm,cpu' },
+    models: { type: 'string', default: 'lenet5,resnet20' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+/**
+ * Steps per measurement. Warm-up steps (excluded) let XNNPACK build its operators and tfjs settle its
+ * kernels; the pure-JS backend has nothing to warm up and is slow on ResNet-20, so it runs few steps.
+ */
+const schedules = {
+  default: { training: { warmup: 2, timed: 10 }, inference: { warmup: 2, timed: 10 } },
+  slow: { training: { warmup: 0, timed: 1 }, inference: { warmup: 0, timed: 2 } },
+};
+
+function scheduleFor(backend, model) {
+  return backend === 'cpu' && model === 'resnet20' ? schedules.slow : schedules.default;
+}
+
+/** LeNet-5 for 28×28×1 images (ReLU instead of the original squashing functions). */
+function createLeNet5() {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.averagePooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }),
+      tf.layers.averagePooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: 'relu' }),
+      tf.layers.dense({ units: 84, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+}
+
+/** CIFAR ResNet-20 (He et al. 2016, §4.2): 3 stages × 3 basic blocks, 16/32/64 channels, 1×1 projection shortcuts. */
+function createResNet20() {
+  const convolution = (filters, kernelSize, strides) =>
+    tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal' });
+  const input = tf.input({ shape: [32, 32, 3] });
+  let features = convolution(16, 3, 1).apply(input);
+  features = tf.layers.batchNormalization().apply(features);
+  features = tf.layers.activation({ activation: 'relu' }).apply(features);
+  for (const [stage, filters] of [16, 32, 64].entries()) {
+    for (let block = 0; block < 3; block += 1) {
+      const strides = stage > 0 && block === 0 ? 2 : 1;
+      let residual = convolution(filters, 3, strides).apply(features);
+      residual = tf.layers.batchNormalization().apply(residual);
+      residual = tf.layers.activation({ activation: 'relu' }).apply(residual);
+      residual = convolution(filters, 3, 1).apply(residual);
+      residual = tf.layers.batchNormalization().apply(residual);
+      let shortcut = features;
+      if (strides !== 1) {
+        shortcut = convolution(filters, 1, strides).apply(features);
+        shortcut = tf.layers.batchNormalization().apply(shortcut);
+      }
+      features = tf.layers.add().apply([residual, shortcut]);
+      features = tf.layers.activation({ activation: 'relu' }).apply(features);
+    }
+  }
+  features = tf.layers.globalAveragePooling2d({}).apply(features);
+  const logits = tf.layers.dense({ units: 10 }).apply(features);
+  return tf.model({ inputs: input, outputs: logits });
+}
+
+const models = {
+  lenet5: { label: 'LeNet-5', batchSize: 64, imageShape: [28, 28, 1], create: createLeNet5 },
+  resnet20: { label: 'ResNet-20', batchSize: 32, imageShape: [32, 32, 3], create: createResNet20 },
+};
+
+function median(values) {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Runs `step` warm-up + timed times; returns the median wall time of the timed runs in ms, and how many
+ * tensors the timed runs left behind (null without warm-up, when first-step allocations would count).
+ */
+async function timeSteps(step, { warmup, timed }) {
+  for (let index = 0; index < warmup; index += 1) {
+    await step();
+  }
+  const tensorsBefore = tf.memory().numTensors;
+  const durations = [];
+  for (let index = 0; index < timed; index += 1) {
+    const start = performance.now();
+    await step();
+    durations.push(performance.now() - start);
+  }
+  return { milliseconds: median(durations), leaked: warmup > 0 ? tf.memory().numTensors - tensorsBefore : null };
+}
+
+async function measure(backend, modelName) {
+  const model = models[modelName];
+  const network = model.create();
+  const schedule = scheduleFor(backend, modelName);
+  // Batches are built once up front: slicing them inside the loop would be timed too.
+  const images = tf.randomNormal([model.batchSize, ...model.imageShape]);
+  const labels = tf.tidy(() =>
+    tf.oneHot(tf.randomUniform([model.batchSize], 0, 10, 'int32'), 10, 1, 0, 'float32'),
+  );
+  const optimizer = tf.train.momentum(0.01, 0.9);
+
+  const trainingStep = async () => {
+    const cost = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(labels, network.apply(images, { training: true })),
+      true,
+    );
+    await cost.data();
+    cost.dispose();
+  };
+  const inferenceStep = async () => {
+    const logits = network.predict(images);
+    await logits.data();
+    logits.dispose();
+  };
+
+  const inference = await timeSteps(inferenceStep, schedule.inference);
+  const training = await timeSteps(trainingStep, schedule.training);
+  for (const [task, run] of [['inference', inference], ['training', training]]) {
+    if (run.leaked) {
+      console.warn(`warning: ${run.leaked} tensors leaked per ${task} run of ${model.label} on ${backend}`);
+    }
+  }
+
+  let profile;
+  if (options.profile && backend === 'wasm' && modelName === 'resnet20') {
+    profile = await tf.profile(trainingStep);
+  }
+  const parameters = network.countParams();
+  tf.dispose([images, labels]);
+  optimizer.dispose();
+  network.dispose();
+  return {
+    model: model.label,
+    batchSize: model.batchSize,
+    parameters,
+    backend,
+    trainingMs: training.milliseconds,
+    inferenceMs: inference.milliseconds,
+    schedule,
+    profile,
+  };
+}
+
+function formatRate(batchSize, milliseconds) {
+  const rate = (batchSize * 1000) / milliseconds;
+  return rate >= 100 ? rate.toFixed(0) : rate >= 10 ? rate.toFixed(1) : rate.toFixed(2);
+}
+
+function printProfile(profile) {
+  const byKernel = new Map();
+  for (const kernel of profile.kernels) {
+    // `<op>__op` entries wrap custom-gradient ops and contain the time of the kernels inside them.
+    if (kernel.name.endsWith('__op')) {
+      continue;
+    }
+    const entry = byKernel.get(kernel.name) ?? { milliseconds: 0, calls: 0 };
+    entry.milliseconds += kernel.kernelTimeMs;
+    entry.calls += 1;
+    byKernel.set(kernel.name, entry);
+  }
+  const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.milliseconds, 0);
+  console.log('\nPer-kernel time of one ResNet-20 training step on wasm (tf.profile):\n');
+  console.log('| kernel | calls | ms | share |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, entry] of [...byKernel.entries()].sort((left, right) => right[1].milliseconds - left[1].milliseconds).slice(0, 12)) {
+    console.log(`| ${name} | ${entry.calls} | ${entry.milliseconds.toFixed(1)} | ${((100 * entry.milliseconds) / total).toFixed(1)}% |`);
+  }
+  const calls = [...byKernel.values()].reduce((sum, entry) => sum + entry.calls, 0);
+  console.log(`| all kernels | ${calls} | ${total.toFixed(1)} | 100% |`);
+}
+
+function cpuModel() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith('model name'));
+    return line ? line.split(':')[1].trim() : os.cpus()[0]?.model ?? 'unknown';
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+const results = [];
+const skipped = [];
+for (const backend of options.backends.split(',')) {
+  let info;
+  try {
+    info = await selectBackend(backend, { tf });
+  } catch (error) {
+    skipped.push(`${backend} (${error.message.split(':')[0]})`);
+    continue;
+  }
+  for (const modelName of options.models.split(',')) {
+    console.error(`measuring ${modelName} on ${info.tfBackend} …`);
+    results.push({ ...(await measure(backend, modelName)), threads: info.threads });
+  }
+}
+
+console.log(`\nDate: ${new Date().toISOString()}`);
+console.log(`Machine: ${cpuModel()}, nproc ${os.availableParallelism()}, load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+console.log(`Node ${process.version}, @tensorflow/tfjs ${tf.version.tfjs}`);
+if (skipped.length > 0) {
+  console.log(`Skipped: ${skipped.join('; ')}`);
+}
+console.log('\n| model | batch | backend | threads | training img/s | training step ms | inference img/s | inference batch ms | timed steps (train / infer) |');
+console.log('|---|---:|---|---:|---:|---:|---:|---:|---|');
+for (const result of results) {
+  console.log(
+    `| ${result.model} | ${result.batchSize} | ${result.backend} | ${result.threads} | ${formatRate(result.batchSize, result.trainingMs)} | ${result.trainingMs.toFixed(0)} | ${formatRate(result.batchSize, result.inferenceMs)} | ${result.inferenceMs.toFixed(1)} | ${result.schedule.training.timed} / ${result.schedule.inference.timed} |`,
+  );
+}
+for (const result of results) {
+  if (result.profile) {
+    printProfile(result.profile);
+  }
+}

@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelativeError, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
+import { selectBackend } from './backend-select';
+
+type Case = {
+  input: [number, number, number, number];
+  filter: [number, number, number, number];
+  stride: number | [number, number];
+  pad: 'same' | 'valid' | number;
+  dataFormat: 'NHWC' | 'NCHW';
+};
+
+const tolerance = 2e-5;
+
+const cases: Case[] = (
+  [
+    { input: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'same' },
+    { input: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'same' },
+    { input: [3, 9, 7, 2], filter: [3, 3, 2, 5], stride: 2, pad: 'same' },
+    { input: [3, 9, 7, 2], filter: [3, 3, 2, 5], stride: 2, pad: 'valid' },
+    { input: [2, 7, 7, 2], filter: [5, 5, 2, 3], stride: 1, pad: 'valid' },
+    { input: [1, 11, 10, 2], filter: [5, 5, 2, 3], stride: 2, pad: 'valid' },
+    { input: [2, 8, 8, 4], filter: [1, 1, 4, 6], stride: 2, pad: 'valid' },
+    { input: [2, 9, 9, 4], filter: [1, 1, 4, 6], stride: 2, pad: 'valid' },
+    { input: [2, 12, 12, 1], filter: [5, 5, 1, 6], stride: 1, pad: 'same' },
+    { input: [2, 7, 6, 2], filter: [2, 3, 2, 3], stride: [3, 2], pad: 'same' },
+    { input: [2, 6, 6, 2], filter: [3, 3, 2, 2], stride: 2, pad: 1 },
+    { input: [2, 3, 9, 8], filter: [3, 3, 3, 4], stride: 2, pad: 'same', dataFormat: 'NCHW' },
+  ] as Partial<Case>[]
+).map((testCase) => ({ dataFormat: 'NHWC', ...testCase }) as Case);
+
+describe('Conv2DBackpropInput on wasm', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it.each(cases)('matches cpu for x $input, filter $filter, stride $stride, pad $pad, $dataFormat', async (testCase) => {
+    const { dataFormat } = testCase;
+    const nhwcInput: [number, number, number, number] =
+      dataFormat === 'NCHW'
+        ? [testCase.input[0], testCase.input[2], testCase.input[3], testCase.input[1]]
+        : testCase.input;
+    const outputShape = tf.tidy(() => {
+      const nhwcOutput = tf.conv2d(
+        tf.zeros(nhwcInput) as tf.Tensor4D,
+        tf.zeros(testCase.filter) as tf.Tensor4D,
+        testCase.stride,
+        testCase.pad,
+      ).shape;
+      return dataFormat === 'NCHW' ? [nhwcOutput[0], nhwcOutput[3], nhwcOutput[1], nhwcOutput[2]] : nhwcOutput;
+    });
+    const inputs = { dy: randomTensor(outputShape, 3), filter: randomTensor(testCase.filter, 4) };
+    const attrs = { strides: testCase.stride, pad: testCase.pad, dataFormat, inputShape: testCase.input };
+
+    const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+    const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
+
+    expect(actual.shape).toEqual(testCase.input);
+    expect(maxRelativeError(actual.values, expected.values)).toBeLessThan(tolerance);
+    expect([actual.leakedTensors, actual.leakedDataIds]).toEqual([0, 0]);
+  });
+
+  it('agrees with the gradient of tf.conv2d', async () => {
+    const input = randomTensor([2, 10, 10, 3], 5);
+    const filter = randomTensor([3, 3, 3, 8], 6);
+    const gradientOn = async (backendName: string) => {
+      await tf.setBackend(backendName);
+      return tf.tidy(() => {
+        const x = tf.tensor4d(input.values, input.shape as [number, number, number, number]);
+        const kernel = tf.tensor4d(filter.values, filter.shape as [number, number, number, number]);
+        return tf.grad((value: tf.Tensor) => tf.conv2d(value as tf.Tensor4D, kernel, 2, 'same').square().sum())(x).dataSync();
+      });
+    };
+    const expected = await gradientOn('cpu');
+    const actual = await gradientOn('wasm');
+    expect(maxRelativeError(actual, expected)).toBeLessThan(tolerance);
+  });
+});

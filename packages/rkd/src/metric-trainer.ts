@@ -4,6 +4,9 @@ import { normalize } from '@core/datasets';
 import {
   type CombinedLoss,
   InvalidArgumentError,
+  getTrainingState,
+  lossUpdate,
+  setTrainingState,
   type LearningRateSchedule,
   type LoopPosition,
   type Metrics,
@@ -57,29 +60,6 @@ function gatherImages(dataset: ArrayDataset, indices: Int32Array, normalization:
 }
 
 /**
- * Maps between tfjs variable names, which carry process-global suffixes (`features/kernel_3`) and so
- * differ between two builds of the same model, and stable state names: `model/<weight name>` for the
- * model's weights, `loss/<index>` for loss variables.
- */
-function stableVariableNames(model: Model, loss: CombinedLoss): { toStable: Map<string, string>; toVariable: Map<string, string> } {
-  const toStable = new Map<string, string>();
-  for (const [key, tensor] of Object.entries(model.getWeights())) {
-    const variableName = (tensor as Partial<tf.Variable>).name;
-    if (typeof variableName === 'string') toStable.set(variableName, `model/${key}`);
-  }
-  loss.variables().forEach((variable, index) => toStable.set(variable.name, `loss/${index}`));
-  return { toStable, toVariable: new Map([...toStable].map(([variable, stable]) => [stable, variable])) };
-}
-
-/** Renames an optimiser state key `<slot>/<variable name>` with `names`; `iterations` and unknown names stay. */
-function renameSlot(key: string, names: Map<string, string>): string {
-  const separator = key.indexOf('/');
-  if (separator < 0) return key;
-  const renamed = names.get(key.slice(separator + 1));
-  return renamed === undefined ? key : `${key.slice(0, separator)}/${renamed}`;
-}
-
-/**
  * The training loop body of deep metric learning and of relational distillation of an embedding
  * (the `run.py` / `run_distill.py` loops of the RKD reference, Park et al. 2019, Sec. 4.1): each epoch
  * draws `batchesPerEpoch` class-balanced batches (P classes × K images, see
@@ -103,9 +83,6 @@ export function createMetricTrainer(options: MetricTrainerOptions): Trainer {
   }
   const recallK = options.recallK ?? [1, 2, 4, 8];
   const evaluateEvery = options.evaluateEvery ?? 1;
-  const studentTaps = [...loss.taps.student];
-  const teacherTaps = [...loss.taps.teacher];
-  const trainable = (): tf.Variable[] => [...model.trainableVariables(), ...loss.variables()];
   let batches: Int32Array[] = [];
 
   return {
@@ -125,43 +102,11 @@ export function createMetricTrainer(options: MetricTrainerOptions): Trainer {
       optimizer.learningRate = schedule(position.epoch, position.batch);
       const inputs = tf.tensor4d(batch.images, batch.shape);
       const labels = tf.tensor1d(batch.labels, 'int32');
-      let teacherOutputs: tf.Tensor | undefined;
-      let teacherFeatures: Record<string, tf.Tensor> = {};
-      if (teacher !== undefined && (loss.needsTeacher || teacherTaps.length > 0)) {
-        const tapped = teacher.applyWithTaps(inputs, teacherTaps, { training: false });
-        teacherOutputs = tapped.output;
-        teacherFeatures = tapped.features;
-      }
-      let parts: Record<string, tf.Scalar> = {};
       try {
-        const total = optimizer.minimize(() => {
-          const { output, features } = model.applyWithTaps(inputs, studentTaps, { training: true });
-          const value = loss.compute({
-            inputs,
-            labels,
-            outputs: output,
-            teacherOutputs,
-            features,
-            teacherFeatures,
-            epoch: position.epoch,
-            step: position.globalStep,
-          });
-          parts = value.parts;
-          return value.total;
-        }, trainable());
-        const names = Object.keys(parts);
-        const values = tf.tidy(() => tf.stack([total, ...names.map((name) => parts[name])]).dataSync());
-        total.dispose();
-        const metrics: Metrics = { loss: values[0] };
-        if (names.length > 1) names.forEach((name, index) => (metrics[`loss_${name}`] = values[index + 1]));
-        metrics.lr = optimizer.learningRate;
-        return metrics;
+        return lossUpdate({ model, teacher, loss, optimizer, inputs, labels, position });
       } finally {
-        tf.dispose(Object.values(parts));
         inputs.dispose();
         labels.dispose();
-        teacherOutputs?.dispose();
-        tf.dispose(Object.values(teacherFeatures));
       }
     },
     async evaluate(epoch: number): Promise<Metrics> {
@@ -169,26 +114,7 @@ export function createMetricTrainer(options: MetricTrainerOptions): Trainer {
       if ((epoch + 1) % evaluateEvery !== 0 && epoch + 1 !== options.epochs) return {};
       return evaluateRetrieval(model, test, recallK, { normalization: options.normalization });
     },
-    getState() {
-      const names = stableVariableNames(model, loss);
-      const state: tf.NamedTensorMap = {};
-      for (const [name, tensor] of Object.entries(model.getWeights())) state[`model/${name}`] = tensor.clone();
-      loss.variables().forEach((variable, index) => (state[`loss/${index}`] = variable.clone()));
-      for (const [key, tensor] of Object.entries(optimizer.getState())) state[`optimizer/${renameSlot(key, names.toStable)}`] = tensor;
-      return state;
-    },
-    setState(state) {
-      const names = stableVariableNames(model, loss);
-      const weights: tf.NamedTensorMap = {};
-      const optimizerState: tf.NamedTensorMap = {};
-      const lossVariables = loss.variables();
-      for (const [key, tensor] of Object.entries(state)) {
-        if (key.startsWith('model/')) weights[key.slice('model/'.length)] = tensor;
-        else if (key.startsWith('optimizer/')) optimizerState[renameSlot(key.slice('optimizer/'.length), names.toVariable)] = tensor;
-        else if (key.startsWith('loss/')) lossVariables[Number(key.slice('loss/'.length))]?.assign(tensor);
-      }
-      model.setWeights(weights);
-      optimizer.setState(optimizerState);
-    },
+    getState: () => getTrainingState({ model, lossVariables: () => loss.variables(), optimizer }),
+    setState: (state) => setTrainingState({ model, lossVariables: () => loss.variables(), optimizer }, state),
   };
 }

@@ -32,6 +32,15 @@ export {
 } from './engine/runner';
 export { createClassifierTrainer, type ClassifierTrainerOptions } from './builtins/classifier-trainer';
 export { corePlugin } from './builtins/core-plugin';
-export { createVariableNaming, getOptimizerState, setOptimizerState, type VariableNaming } from './builtins/optimizer-state';
+export { lossUpdate, type LossUpdateOptions } from './builtins/loss-update';
+export {
+  createVariableNaming,
+  getOptimizerState,
+  getTrainingState,
+  setOptimizerState,
+  setTrainingState,
+  type TrainingStateParts,
+  type VariableNaming,
+} from './builtins/optimizer-state';
 export { coreStepDefinitions, trainStepOptions, distillStepOptions, evaluateStepOptions, exportStepOptions } from './builtins/steps';
 export { coreDatasetDefinitions } from './builtins/datasets';

@@ -67,3 +67,45 @@ export function setOptimizerState(optimizer: Optimizer, naming: VariableNaming, 
   }
   optimizer.setState(translated);
 }
+
+/** What {@link getTrainingState} saves: a model, the variables of its losses and its optimiser. */
+export interface TrainingStateParts {
+  model: Model;
+  /** Trainable variables owned by losses (e.g. a FitNet regressor), saved as `loss/<index>`. */
+  lossVariables?: () => tf.Variable[];
+  optimizer: Optimizer;
+}
+
+function namingOf(parts: TrainingStateParts): VariableNaming {
+  return createVariableNaming(
+    [{ prefix: 'model/', model: parts.model }],
+    (parts.lossVariables?.() ?? []).map((variable, index) => ({ name: `loss/${index}`, variable })),
+  );
+}
+
+/**
+ * A trainer's state under names that do not depend on tfjs's process-global variable numbering:
+ * `model/<weight name>`, `loss/<index>`, `optimizer/<slot>/<stable name>` (new tensors, owned by
+ * the caller). Restores with {@link setTrainingState}, also into models built later or elsewhere.
+ */
+export function getTrainingState(parts: TrainingStateParts): tf.NamedTensorMap {
+  const state: tf.NamedTensorMap = {};
+  for (const [name, tensor] of Object.entries(parts.model.getWeights())) state[`model/${name}`] = tensor.clone();
+  (parts.lossVariables?.() ?? []).forEach((variable, index) => (state[`loss/${index}`] = variable.clone()));
+  for (const [name, tensor] of Object.entries(getOptimizerState(parts.optimizer, namingOf(parts)))) state[`optimizer/${name}`] = tensor;
+  return state;
+}
+
+/** Restores state written by {@link getTrainingState}. */
+export function setTrainingState(parts: TrainingStateParts, state: tf.NamedTensorMap): void {
+  const weights: tf.NamedTensorMap = {};
+  const optimizerState: tf.NamedTensorMap = {};
+  const lossVariables = parts.lossVariables?.() ?? [];
+  for (const [name, tensor] of Object.entries(state)) {
+    if (name.startsWith('model/')) weights[name.slice('model/'.length)] = tensor;
+    else if (name.startsWith('optimizer/')) optimizerState[name.slice('optimizer/'.length)] = tensor;
+    else if (name.startsWith('loss/')) lossVariables[Number(name.slice('loss/'.length))]?.assign(tensor);
+  }
+  parts.model.setWeights(weights);
+  setOptimizerState(parts.optimizer, namingOf(parts), optimizerState);
+}

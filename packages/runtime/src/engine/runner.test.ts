@@ -142,6 +142,14 @@ describe('runPipeline', () => {
     const state = JSON.parse(readFileSync(path.join(directory, 'runs', runs[0], 'steps/teacher/checkpoint/state.json'), 'utf8'));
     expect(state.epoch).toBe(1);
   });
+  it('names a missing data file and how to get it, before creating a run directory', async () => {
+    const config = baseConfig({ data: { dataset: { use: 'core:idx', directory: 'downloads/mnist' } }, steps: baseConfig().steps.slice(0, 1) });
+    const error = await runPipeline({ config, directory }).catch((caught: unknown) => caught);
+    expect((error as { code?: string }).code).toBe('E_DATA_NOT_FOUND');
+    expect((error as Error).message).toContain(path.join(directory, 'downloads/mnist'));
+    expect((error as Error).message).toMatch(/train-images-idx3-ubyte/);
+    expect(existsSync(path.join(directory, 'runs'))).toBe(false);
+  });
 });
 
 describe('prepareConfig', () => {

@@ -173,6 +173,8 @@ export async function runPipeline(source: ConfigSource, options: RunOptions = {}
   const prepared = await prepareConfig(source, options);
   // Select the backend before creating anything, so an unavailable backend leaves no directory behind.
   const backend = await selectBackend(prepared.config.backend, { tf });
+  // Load the data before creating anything too: a missing file fails fast and leaves no run behind.
+  const data = await loadRunData(prepared.config, prepared.registry, createRng(prepared.config.seed).fork('data'), makeLogger(options.events ?? {}), prepared.source.directory);
   const parent = path.resolve(prepared.source.directory, prepared.config.output);
   let runDirectory: string;
   if (options.runDirectory) {
@@ -193,7 +195,7 @@ export async function runPipeline(source: ConfigSource, options: RunOptions = {}
     steps: {},
   };
   await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify(state, null, 2)}\n`);
-  return executeRun(prepared, runDirectory, state, options, false, backend);
+  return executeRun(prepared, runDirectory, state, options, false, backend, data);
 }
 
 /**
@@ -211,7 +213,8 @@ export async function resumeRun(runDirectory: string, options: RunOptions = {}):
   const resolved = JSON.parse(await readFile(path.join(directory, 'config.resolved.json'), 'utf8')) as unknown;
   const prepared = await prepareConfig({ config: resolved, directory: state.configDirectory }, options);
   const backend = await selectBackend(prepared.config.backend, { tf });
-  return executeRun(prepared, directory, state, options, true, backend);
+  const data = await loadRunData(prepared.config, prepared.registry, createRng(prepared.config.seed).fork('data'), makeLogger(options.events ?? {}), prepared.source.directory);
+  return executeRun(prepared, directory, state, options, true, backend, data);
 }
 
 async function executeRun(
@@ -221,6 +224,7 @@ async function executeRun(
   options: RunOptions,
   resumed: boolean,
   backend: BackendInfo,
+  data: RunData | undefined,
 ): Promise<RunSummary> {
   const { config, registry } = prepared;
   const started = Date.now();
@@ -261,7 +265,6 @@ async function executeRun(
   const rootRng = createRng(config.seed);
   const artifacts = createArtifactStore();
   try {
-    const data = await loadRunData(config, registry, rootRng.fork('data'), logger, prepared.source.directory);
     for (const [index, step] of config.steps.entries()) {
       if (signal.aborted) throw abortError(runDirectory);
       const stepDirectory = path.join(runDirectory, 'steps', step.id);

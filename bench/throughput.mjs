@@ -19,6 +19,8 @@ const { values: options } = parseArgs({
     backends: { type: 'string', default: 'tensorflow,wasm,cpu' },
     models: { type: 'string', default: 'lenet5,resnet20' },
     profile: { type: 'boolean', default: false },
+    // Machine-readable results on stdout (used by bench/compare.mjs) instead of the markdown tables.
+    json: { type: 'boolean', default: false },
   },
 });
 
@@ -51,26 +53,32 @@ function createLeNet5() {
   });
 }
 
-/** CIFAR ResNet-20 (He et al. 2016, §4.2): 3 stages × 3 basic blocks, 16/32/64 channels, 1×1 projection shortcuts. */
+/**
+ * CIFAR ResNet-20 exactly as `createResNet` (packages/runtime/src/models/resnet.ts) builds it: 3 stages × 3 basic
+ * blocks, 16/32/64 channels; where a block strides, the shortcut is 2×2 average pooling and a 1×1 conv without
+ * batch norm; batch norm with momentum 0.9 and epsilon 1e-5 (PyTorch's defaults). Built here so that the bench does
+ * not depend on the runtime's model adapter; bench/pytorch_bench.py builds the same network.
+ */
 function createResNet20() {
   const convolution = (filters, kernelSize, strides) =>
     tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal' });
+  const batchNorm = () => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
   const input = tf.input({ shape: [32, 32, 3] });
   let features = convolution(16, 3, 1).apply(input);
-  features = tf.layers.batchNormalization().apply(features);
+  features = batchNorm().apply(features);
   features = tf.layers.activation({ activation: 'relu' }).apply(features);
   for (const [stage, filters] of [16, 32, 64].entries()) {
     for (let block = 0; block < 3; block += 1) {
       const strides = stage > 0 && block === 0 ? 2 : 1;
       let residual = convolution(filters, 3, strides).apply(features);
-      residual = tf.layers.batchNormalization().apply(residual);
+      residual = batchNorm().apply(residual);
       residual = tf.layers.activation({ activation: 'relu' }).apply(residual);
       residual = convolution(filters, 3, 1).apply(residual);
-      residual = tf.layers.batchNormalization().apply(residual);
+      residual = batchNorm().apply(residual);
       let shortcut = features;
       if (strides !== 1) {
-        shortcut = convolution(filters, 1, strides).apply(features);
-        shortcut = tf.layers.batchNormalization().apply(shortcut);
+        shortcut = tf.layers.averagePooling2d({ poolSize: strides, strides, padding: 'same' }).apply(features);
+        shortcut = convolution(filters, 1, 1).apply(shortcut);
       }
       features = tf.layers.add().apply([residual, shortcut]);
       features = tf.layers.activation({ activation: 'relu' }).apply(features);
@@ -145,6 +153,7 @@ async function measure(backend, modelName) {
 
   let profile;
   if (options.profile && backend === 'wasm' && modelName === 'resnet20') {
+    await trainingStep();
     profile = await tf.profile(trainingStep);
   }
   const parameters = network.countParams();
@@ -168,27 +177,66 @@ function formatRate(batchSize, milliseconds) {
   return rate >= 100 ? rate.toFixed(0) : rate >= 10 ? rate.toFixed(1) : rate.toFixed(2);
 }
 
-function printProfile(profile) {
+/**
+ * Floating-point operations (multiply + add = 2) of the convolution kernels, from the shapes tf.profile records;
+ * null for the other kernels. Each of the three convolution kernels does the arithmetic of the forward
+ * convolution: 2 · batch · outHeight · outWidth · outChannels · filterHeight · filterWidth · inChannels.
+ */
+function convolutionFlops(kernel) {
+  const product = (shape) => shape.reduce((total, size) => total * size, 1);
+  const [first, second] = kernel.inputShapes;
+  switch (kernel.name) {
+    case 'Conv2D':
+    case 'FusedConv2D': // x, filter [fh, fw, ci, co]; output [n, oh, ow, co]
+      return 2 * product(kernel.outputShapes[0]) * product(second.slice(0, 3));
+    case 'Conv2DBackpropInput': // dy [n, oh, ow, co], filter [fh, fw, ci, co]
+      return 2 * product(first) * product(second.slice(0, 3));
+    case 'Conv2DBackpropFilter': // x, dy [n, oh, ow, co]; output [fh, fw, ci, co]
+      return 2 * product(second) * product(kernel.outputShapes[0].slice(0, 3));
+    default:
+      return null;
+  }
+}
+
+function summarizeProfile(profile) {
   const byKernel = new Map();
   for (const kernel of profile.kernels) {
     // `<op>__op` entries wrap custom-gradient ops and contain the time of the kernels inside them.
     if (kernel.name.endsWith('__op')) {
       continue;
     }
-    const entry = byKernel.get(kernel.name) ?? { milliseconds: 0, calls: 0 };
+    const entry = byKernel.get(kernel.name) ?? { name: kernel.name, milliseconds: 0, calls: 0, flops: null };
     entry.milliseconds += kernel.kernelTimeMs;
     entry.calls += 1;
+    const flops = convolutionFlops(kernel);
+    if (flops != null) {
+      entry.flops = (entry.flops ?? 0) + flops;
+    }
     byKernel.set(kernel.name, entry);
   }
-  const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.milliseconds, 0);
-  console.log('\nPer-kernel time of one ResNet-20 training step on wasm (tf.profile):\n');
-  console.log('| kernel | calls | ms | share |');
-  console.log('|---|---:|---:|---:|');
-  for (const [name, entry] of [...byKernel.entries()].sort((left, right) => right[1].milliseconds - left[1].milliseconds).slice(0, 12)) {
-    console.log(`| ${name} | ${entry.calls} | ${entry.milliseconds.toFixed(1)} | ${((100 * entry.milliseconds) / total).toFixed(1)}% |`);
+  const kernels = [...byKernel.values()].sort((left, right) => right.milliseconds - left.milliseconds);
+  return {
+    kernels,
+    totalMs: kernels.reduce((sum, entry) => sum + entry.milliseconds, 0),
+    calls: kernels.reduce((sum, entry) => sum + entry.calls, 0),
+    flops: kernels.reduce((sum, entry) => sum + (entry.flops ?? 0), 0),
+  };
+}
+
+function printProfile(summary) {
+  console.log('\nPer-kernel time of one ResNet-20 training step on wasm (tf.profile; GFLOP = convolution arithmetic):\n');
+  console.log('| kernel | calls | ms | share | GFLOP | GFLOP/s |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const entry of summary.kernels.slice(0, 14)) {
+    const gflop = entry.flops == null ? '' : (entry.flops / 1e9).toFixed(3);
+    const rate = entry.flops == null ? '' : (entry.flops / 1e6 / entry.milliseconds).toFixed(2);
+    console.log(
+      `| ${entry.name} | ${entry.calls} | ${entry.milliseconds.toFixed(1)} | ${((100 * entry.milliseconds) / summary.totalMs).toFixed(1)}% | ${gflop} | ${rate} |`,
+    );
   }
-  const calls = [...byKernel.values()].reduce((sum, entry) => sum + entry.calls, 0);
-  console.log(`| all kernels | ${calls} | ${total.toFixed(1)} | 100% |`);
+  console.log(
+    `| all kernels | ${summary.calls} | ${summary.totalMs.toFixed(1)} | 100% | ${(summary.flops / 1e9).toFixed(3)} | ${(summary.flops / 1e6 / summary.totalMs).toFixed(2)} |`,
+  );
 }
 
 function cpuModel() {
@@ -204,6 +252,7 @@ function cpuModel() {
 
 const results = [];
 const skipped = [];
+const log = options.json ? () => {} : console.log;
 for (const backend of options.backends.split(',')) {
   let info;
   try {
@@ -214,20 +263,33 @@ for (const backend of options.backends.split(',')) {
   }
   for (const modelName of options.models.split(',')) {
     console.error(`measuring ${modelName} on ${info.tfBackend} …`);
-    results.push({ ...(await measure(backend, modelName)), threads: info.threads });
+    const result = await measure(info.name, modelName);
+    results.push({ ...result, requested: backend, threads: info.threads, profile: result.profile && summarizeProfile(result.profile) });
   }
 }
 
-console.log(`\nDate: ${new Date().toISOString()}`);
-console.log(`Machine: ${cpuModel()}, nproc ${os.availableParallelism()}, load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
-console.log(`Node ${process.version}, @tensorflow/tfjs ${tf.version.tfjs}`);
-if (skipped.length > 0) {
-  console.log(`Skipped: ${skipped.join('; ')}`);
+const machine = {
+  date: new Date().toISOString(),
+  cpu: cpuModel(),
+  nproc: os.availableParallelism(),
+  loadAverage: os.loadavg(),
+  node: process.version,
+  tfjs: tf.version.tfjs,
+};
+if (options.json) {
+  console.log(JSON.stringify({ ...machine, skipped, results }));
+  process.exit(0);
 }
-console.log('\n| model | batch | backend | threads | training img/s | training step ms | inference img/s | inference batch ms | timed steps (train / infer) |');
-console.log('|---|---:|---|---:|---:|---:|---:|---:|---|');
+log(`\nDate: ${machine.date}`);
+log(`Machine: ${machine.cpu}, nproc ${machine.nproc}, load average ${machine.loadAverage.map((value) => value.toFixed(2)).join(' ')}`);
+log(`Node ${machine.node}, @tensorflow/tfjs ${machine.tfjs}`);
+if (skipped.length > 0) {
+  log(`Skipped: ${skipped.join('; ')}`);
+}
+log('\n| model | batch | backend | threads | training img/s | training step ms | inference img/s | inference batch ms | timed steps (train / infer) |');
+log('|---|---:|---|---:|---:|---:|---:|---:|---|');
 for (const result of results) {
-  console.log(
+  log(
     `| ${result.model} | ${result.batchSize} | ${result.backend} | ${result.threads} | ${formatRate(result.batchSize, result.trainingMs)} | ${result.trainingMs.toFixed(0)} | ${formatRate(result.batchSize, result.inferenceMs)} | ${result.inferenceMs.toFixed(1)} | ${result.schedule.training.timed} / ${result.schedule.inference.timed} |`,
   );
 }

@@ -137,8 +137,10 @@ async function measure(backend, modelName) {
     await cost.data();
     cost.dispose();
   };
+  // One forward pass over the whole batch in inference mode, like PyTorch's eval-mode call: `predict` would
+  // split it into batches of 32 and slice them out of the 4-D input (a slow copy on wasm).
   const inferenceStep = async () => {
-    const logits = network.predict(images);
+    const logits = tf.tidy(() => network.apply(images, { training: false }));
     await logits.data();
     logits.dispose();
   };
@@ -152,7 +154,7 @@ async function measure(backend, modelName) {
   }
 
   let profile;
-  if (options.profile && backend === 'wasm' && modelName === 'resnet20') {
+  if (options.profile && backend === 'wasm') {
     await trainingStep();
     profile = await tf.profile(trainingStep);
   }
@@ -223,8 +225,8 @@ function summarizeProfile(profile) {
   };
 }
 
-function printProfile(summary) {
-  console.log('\nPer-kernel time of one ResNet-20 training step on wasm (tf.profile; GFLOP = convolution arithmetic):\n');
+function printProfile(label, summary) {
+  console.log(`\nPer-kernel time of one ${label} training step on wasm (tf.profile; GFLOP = convolution arithmetic):\n`);
   console.log('| kernel | calls | ms | share | GFLOP | GFLOP/s |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const entry of summary.kernels.slice(0, 14)) {
@@ -295,6 +297,6 @@ for (const result of results) {
 }
 for (const result of results) {
   if (result.profile) {
-    printProfile(result.profile);
+    printProfile(result.model, result.profile);
   }
 }

@@ -54,6 +54,7 @@ describe('registerWasmTrainingKernels', () => {
 
   it('covers the kernels training needs', () => {
     expect([...wasmTrainingKernelNames].sort()).toEqual([
+      'BatchMatMul',
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
       'DepthwiseConv2dNativeBackpropFilter',

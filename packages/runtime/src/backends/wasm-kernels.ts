@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { BackendUnavailableError } from './backend-errors';
+import { createBatchMatMulKernel } from './batch-mat-mul-kernel';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter-kernel';
 import { createConv2DBackpropInputKernel } from './conv2d-backprop-input-kernel';
 import { depthwiseConv2dBackpropFilterKernel, depthwiseConv2dBackpropInputKernel } from './depthwise-conv2d-backprop-kernels';
@@ -47,6 +48,11 @@ const trainingKernels: readonly TrainingKernel[] = [
   { kernelName: 'MaxPoolGrad', when: 'replace', create: () => maxPoolGradKernel },
   { kernelName: 'OneHot', when: 'replace', create: (stock) => createOneHotKernel(requireStock('OneHot', stock)) },
   { kernelName: 'Tile', when: 'replace', create: (stock) => createTileKernel(requireStock('Tile', stock)) },
+  {
+    kernelName: 'BatchMatMul',
+    when: 'replace',
+    create: (stock) => createBatchMatMulKernel(requireStock('BatchMatMul', stock)),
+  },
 ];
 
 /**
@@ -65,8 +71,9 @@ function isTrainingKernel(config: KernelConfig | undefined): boolean {
  *
  * - `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`,
  *   `UnsortedSegmentSum`: missing;
- * - `Conv2DBackpropInput` (stock is a plain loop, ≈9× slower on ResNet-20) and `Tile` (stock is an
- *   element loop; batch-norm gradients tile every step): replaced by faster compositions;
+ * - `Conv2DBackpropInput` (stock is a plain loop, ≈9× slower on ResNet-20), `Tile` (stock is an
+ *   element loop; batch-norm gradients tile every step) and `BatchMatMul` with transposed operands
+ *   (≈3.5× slower than transposing first; every dense-layer gradient): replaced by faster compositions;
  * - `OneHot`: stock writes int32 bits into float32 outputs;
  * - `MaxPoolGrad`: stock routes the gradient of windows without a positive value to the wrong element.
  *

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, prepareConfig, runPipeline } from '@core/runtime';
+import { ConfigError, prepareConfig, RunInterruptedError, runPipeline } from '@core/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plugin } from './index';
 import { metricDistillStepOptions, metricTrainStepOptions } from './metric-steps';
@@ -73,6 +73,18 @@ describe('metric steps', () => {
       expect(metrics.recall_at_2).toBeGreaterThanOrEqual(metrics.recall_at_1);
     }
     expect(student.teacher_recall_at_1).toBe(teacher.recall_at_1);
+  });
+
+  it('leaks no tensors when interrupted, and names how to resume', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const error = await runPipeline(
+      { config: config([{ id: 'student', use: 'rkd:metric-train', model: { use: 'rkd:mlp-embedding', hidden: [8], dimension: 2 }, ...training }]), directory },
+      { plugins: [plugin], signal: controller.signal, events: { onBatchEnd: () => controller.abort() } },
+    ).catch((caught: unknown) => caught);
+    expect(RunInterruptedError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/Resume with: resumeRun/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('report a bad loss option and a missing teacher before running', async () => {

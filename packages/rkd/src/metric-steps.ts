@@ -125,6 +125,7 @@ async function runMetricLearning(options: MetricOptions, context: StepContext, t
     recallK: options.recallK,
     evaluateEvery: options.evaluateEvery,
   });
+  let succeeded = false;
   try {
     const result = await context.fit(trainer);
     for (const k of options.recallK) {
@@ -137,8 +138,11 @@ async function runMetricLearning(options: MetricOptions, context: StepContext, t
       context.logger.info(`${context.id}: Recall@1 ${(recallAt1 * 100).toFixed(2)}% on classes ${options.testClasses.join(', ')}${teacherPart}`);
     }
     Object.assign(metrics, { loss: result.last.loss, params: model.countParams(), seconds: result.seconds });
+    succeeded = true;
     return { artifacts: { [context.id]: { kind: 'model', model } }, metrics };
   } finally {
+    // An interrupted or diverged step produces no artifact: its model would otherwise leak.
+    if (!succeeded) model.dispose();
     trainer.dispose?.();
     loss.dispose();
     optimizer.dispose();

@@ -108,6 +108,8 @@ export async function loadArtifacts(
       }
       result[name] = { kind: 'model', model };
     } else if (info.kind === 'dataset') {
+      // Datasets are not persisted: the step reruns, so release what was restored so far.
+      for (const restored of Object.values(result)) if (restored.kind === 'model') restored.model.dispose();
       return undefined;
     } else {
       result[name] = info as unknown as Artifact;

@@ -1,6 +1,7 @@
 // Our throughput on the default backend (what selectBackend('auto') picks) against PyTorch on the same machine,
-// in one run: bench/throughput.mjs and bench/pytorch_bench.py alternate for --rounds rounds, each reports the
-// median of its timed steps, and the table shows the median over rounds and the ratios ours / PyTorch.
+// in one run, at the same thread counts: bench/throughput.mjs (once per thread count, via CORE_THREADS) and
+// bench/pytorch_bench.py alternate for --rounds rounds, each reports the median of its timed steps, and the table
+// shows the median over rounds and the ratios ours / PyTorch at each thread count.
 // Usage and measured numbers: bench/README.md.
 //
 //   node bench/compare.mjs [--rounds 2] [--profile] [--python /usr/bin/python3] [--threads 1,2]
@@ -52,12 +53,15 @@ const theirs = [];
 let pytorchInfo;
 let pytorchSkipped;
 for (let round = 0; round < rounds; round += 1) {
-  loads.push(os.loadavg()[0]);
   const args = [`${benchDirectory}throughput.mjs`, '--backends', 'auto', '--json'];
   if (options.profile && round === rounds - 1) {
     args.push('--profile');
   }
-  ours.push(lastJsonLine(await run(process.execPath, args)));
+  for (const threads of options.threads.split(',')) {
+    loads.push(os.loadavg()[0]);
+    const report = lastJsonLine(await run(process.execPath, args, { ...process.env, CORE_THREADS: threads }));
+    ours.push({ ...report, requestedThreads: Number(threads) });
+  }
   if (pytorchSkipped === undefined) {
     // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for this child only: they slow current BLAS builds.
     const env = { ...process.env };
@@ -80,8 +84,9 @@ for (let round = 0; round < rounds; round += 1) {
 loads.push(os.loadavg()[0]);
 
 // Median over rounds, per configuration.
-const ourRuns = ours.flatMap((report) => report.results);
-const oursBy = (model, field) => median(ourRuns.filter((result) => result.model === model).map((result) => result[field]));
+const ourRuns = ours.flatMap((report) => report.results.map((result) => ({ ...result, requestedThreads: report.requestedThreads })));
+const oursBy = (model, threads, field) =>
+  median(ourRuns.filter((result) => result.model === model && result.requestedThreads === threads).map((result) => result[field]));
 const pytorchRuns = theirs.flat();
 const pytorchConfigs = [...new Set(pytorchRuns.map((result) => `${result.model}|${result.threads}|${result.layout}`))].map((key) => {
   const [model, threads, layout] = key.split('|');
@@ -101,7 +106,9 @@ const backend = first.results[0];
 console.log(`\nDate: ${first.date}`);
 console.log(`Machine: ${first.cpu}, nproc ${first.nproc}; Node ${first.node}, @tensorflow/tfjs ${first.tfjs}`);
 console.log(`Load average (1 min) before each bench and at the end: ${loads.map((value) => value.toFixed(2)).join(', ')}`);
-console.log(`Ours: backend ${backend.backend} (selectBackend('auto')), ${backend.threads} thread(s); median of ${rounds} round(s) of medians`);
+console.log(
+  `Ours: backend ${backend.backend} (selectBackend('auto')), threads ${[...new Set(ourRuns.map((result) => `${result.requestedThreads} → ${result.threads}`))].join(', ')} (requested → running); median of ${rounds} round(s) of medians`,
+);
 if (pytorchSkipped !== undefined) {
   console.log(`PyTorch: skipped — ${pytorchSkipped}`);
 } else {
@@ -130,32 +137,34 @@ const targets = [
   { label: 'LeNet-5 inference', model: 'LeNet-5', field: 'inference', target: 1 },
   { label: 'ResNet-20 inference', model: 'ResNet-20', field: 'inference', target: 0.5 },
 ];
-const threadCounts = [...new Set(pytorchConfigs.map((config) => config.threads))].sort();
-console.log(`\nOurs (${backend.backend}, ${backend.threads} thread) against PyTorch's faster layout at each thread count:\n`);
-console.log(
-  `| metric | ours img/s | ${threadCounts.map((threads) => `PyTorch ${threads} thr img/s (layout) | ratio`).join(' | ')} | target | met |`,
-);
-console.log(`|---|---:|${threadCounts.map(() => '---:|---:|').join('')}---:|---|`);
+const threadCounts = options.threads.split(',').map(Number);
+console.log(`\nOurs (${backend.backend}) against PyTorch's faster layout, at the same thread count:\n`);
+console.log('| metric | threads | ours img/s | PyTorch img/s (layout) | ratio | target | met |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const target of targets) {
   const batch = ourRuns.find((result) => result.model === target.model)?.batchSize;
-  const ourRate = rate(batch, oursBy(target.model, `${target.field}Ms`));
-  const cells = [];
-  const verdicts = [];
   for (const threads of threadCounts) {
+    const ourRate = rate(batch, oursBy(target.model, threads, `${target.field}Ms`));
     const best = pytorchConfigs
       .filter((config) => config.model === target.model && config.threads === threads)
       .map((config) => ({ layout: config.layout, rate: rate(config.batch, config[`${target.field}_ms`]) }))
       .sort((left, right) => right.rate - left.rate)[0];
+    if (best == null) {
+      console.log(`| ${target.label} | ${threads} | ${format(ourRate)} | n/a | | ≥ ${target.target}× | n/a |`);
+      continue;
+    }
     const ratio = ourRate / best.rate;
-    cells.push(`${format(best.rate)} (${best.layout}) | ${ratio.toFixed(2)}×`);
-    verdicts.push(`${ratio >= target.target ? 'yes' : 'no'} (${threads} thr)`);
+    console.log(
+      `| ${target.label} | ${threads} | ${format(ourRate)} | ${format(best.rate)} (${best.layout}) | ${ratio.toFixed(2)}× | ≥ ${target.target}× | ${ratio >= target.target ? 'yes' : 'no'} |`,
+    );
   }
-  console.log(`| ${target.label} | ${format(ourRate)} | ${cells.join(' | ')}${cells.length ? ' |' : ''} ≥ ${target.target}× | ${verdicts.join(', ') || 'n/a'} |`);
 }
 
-for (const profiled of ours.at(-1).results.filter((result) => result.profile)) {
+for (const profiled of threadCounts.flatMap((threads) => ours.filter((report) => report.requestedThreads === threads).at(-1).results.filter((result) => result.profile))) {
   const { profile } = profiled;
-  console.log(`\nPer-kernel time of one ${profiled.model} training step on ${profiled.backend} (tf.profile, last round; GFLOP = convolution arithmetic):\n`);
+  console.log(
+    `\nPer-kernel time of one ${profiled.model} training step on ${profiled.backend}, ${profiled.threads} thread(s) (tf.profile, last round; GFLOP = convolution arithmetic):\n`,
+  );
   console.log('| kernel | calls | ms | share | GFLOP | GFLOP/s |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const entry of profile.kernels.slice(0, 14)) {
@@ -168,7 +177,7 @@ for (const profiled of ours.at(-1).results.filter((result) => result.profile)) {
   console.log(
     `| all kernels | ${profile.calls} | ${profile.totalMs.toFixed(1)} | 100% | ${(profile.flops / 1e9).toFixed(3)} | ${(profile.flops / 1e6 / profile.totalMs).toFixed(2)} |`,
   );
-  for (const config of pytorchConfigs.filter((entry) => entry.model === profiled.model)) {
+  for (const config of pytorchConfigs.filter((entry) => entry.model === profiled.model && entry.threads === profiled.threads)) {
     console.log(
       `PyTorch ${config.threads} thread(s) ${config.layout}: the same ${(profile.flops / 1e9).toFixed(3)} GFLOP of convolution arithmetic in a ${config.training_ms.toFixed(1)} ms step = ${(profile.flops / 1e6 / config.training_ms).toFixed(2)} GFLOP/s over the whole step`,
     );

@@ -1,5 +1,6 @@
 // Seconds per epoch of each method's example pipeline, from the run's own metrics.jsonl.
 //   node bench/methods.mjs [config ...]     (default: the examples below; runs go to a temp directory)
+//   CORE_THREADS=1 node bench/methods.mjs   (the WebAssembly backend's thread count; default: one per core)
 // Each training step's seconds per epoch = time between its first and last epoch line divided by
 // the number of epochs in between (so data loading and the first epoch's warm-up are excluded).
 import { spawnSync } from 'node:child_process';
@@ -31,7 +32,7 @@ for (const config of configs) {
     const first = Date.parse(own[0].time);
     const last = Date.parse(own.at(-1).time);
     const perEpoch = own.length > 1 ? (last - first) / 1000 / (own.length - 1) : (first - starts[stage]) / 1000;
-    rows.push({ config, stage, use: summary.steps[stage].use, epochs: own.length, perEpoch, backend: summary.backend.name, wall });
+    rows.push({ config, stage, use: summary.steps[stage].use, epochs: own.length, perEpoch, backend: `${summary.backend.name} (${summary.backend.threads} thread${summary.backend.threads === 1 ? '' : 's'})`, wall });
   }
 }
 console.log(`| example | step | use | epochs | seconds / epoch | backend |`);

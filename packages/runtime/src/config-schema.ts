@@ -46,6 +46,12 @@ export const runConfigSchema = z.strictObject({
   /** Seed of every random choice in the run. */
   seed: z.number().int().min(0).default(0),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /**
+   * Threads of the WebAssembly backend: 1 = the single-threaded build, `auto` = one per available
+   * core (at most 8). Unset: the `CORE_THREADS` environment variable, else 1 (on 2 cores, threads
+   * speed up inference but slow training down; see bench/README.md).
+   */
+  threads: z.union([z.literal('auto'), z.number().int().positive().max(8)]).optional(),
   /** Plugin packages to load, e.g. `@core/rkd`. Package names only: a config never names a file to import. */
   plugins: z.array(z.string().regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/, 'a package name such as "@core/rkd"')).default([]),
   /** Where run directories are created, relative to the config file. */

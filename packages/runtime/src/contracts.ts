@@ -163,7 +163,7 @@ export interface Trainer {
 
 /** Hooks called by the runner and the training loop. All optional and awaited. */
 export interface TrainingEvents {
-  onRunStart?(info: { runDirectory: string; backend: string; seed: number; steps: string[]; resumed: boolean }): Awaitable<void>;
+  onRunStart?(info: { runDirectory: string; backend: string; threads: number; seed: number; steps: string[]; resumed: boolean }): Awaitable<void>;
   onStageStart?(info: { stage: string; use: string; index: number; total: number; resumed: boolean }): Awaitable<void>;
   onEpochStart?(position: LoopPosition): Awaitable<void>;
   onBatchEnd?(position: LoopPosition, metrics: Metrics): Awaitable<void>;

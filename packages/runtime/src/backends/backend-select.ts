@@ -1,6 +1,8 @@
 import os from 'node:os';
 import * as tfjs from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../errors';
 import { BackendUnavailableError } from './backend-errors';
+import { installThreadedWasmFactory, lastThreadedWasmStart, maxWasmThreads } from './threaded-wasm';
 import { resolveWasmBinaryDirectory } from './wasm-binary-directory';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
@@ -13,7 +15,7 @@ export interface BackendInfo {
   name: 'tensorflow' | 'wasm' | 'cpu';
   /** The name tfjs knows it by (`tf.getBackend()`). */
   tfBackend: string;
-  /** Threads the backend computes with (the wasm build used in Node is single-threaded). */
+  /** Threads the backend computes with. */
   threads: number;
   /** Backends tried first under `auto` and why each was skipped, in order. */
   fallbacks: { name: string; reason: string }[];
@@ -23,13 +25,26 @@ export interface BackendInfo {
 export interface SelectBackendOptions {
   /** The tfjs instance to activate the backend on; defaults to the `@tensorflow/tfjs` this package resolves. */
   tf?: typeof import('@tensorflow/tfjs');
+  /**
+   * Threads of the WebAssembly backend: 1 (the default) runs the single-threaded build; `auto` uses
+   * every core the process may use, up to 8. The environment variable `CORE_THREADS` sets the default.
+   * Only the first initialisation of the backend in a process takes it. On 2 cores, 2 threads made
+   * inference 1.25–1.6× faster but training 10–35% slower (many small kernels each wake the thread
+   * pool; bench/README.md), hence the default.
+   */
+  threads?: ThreadCount;
 }
+
+/** A thread count, or `auto` for one per available core. */
+export type ThreadCount = 'auto' | number;
 
 type TensorFlow = typeof import('@tensorflow/tfjs');
 type BackendName = BackendInfo['name'];
 
 interface Attempt {
   threads: number;
+  /** A variant of the backend that was tried first and skipped, with the reason. */
+  skipped?: { name: string; reason: string };
 }
 
 /**
@@ -39,7 +54,7 @@ interface Attempt {
  */
 const nativeBindingPackages = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 
-async function activateTensorflow(tf: TensorFlow): Promise<Attempt> {
+async function activateTensorflow(tf: TensorFlow, _threads: number): Promise<Attempt> {
   const failures: string[] = [];
   for (const specifier of nativeBindingPackages) {
     try {
@@ -56,29 +71,34 @@ async function activateTensorflow(tf: TensorFlow): Promise<Attempt> {
   throw new Error(failures.join('; '));
 }
 
-async function activateWasm(tf: TensorFlow): Promise<Attempt> {
+async function activateWasm(tf: TensorFlow, threads: number): Promise<Attempt> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Node's ESM loader may expose the CommonJS build only as `default`.
   const wasmModule = (wasm as unknown as { default?: typeof wasm }).default ?? wasm;
-  // Paths only matter before the first initialisation; afterwards the binary is already compiled.
+  // Paths and threads only matter before the first initialisation; afterwards the module is running.
+  let threaded = false;
   if (tf.findBackend('wasm') == null) {
     wasmModule.setWasmPaths(resolveWasmBinaryDirectory());
+    wasmModule.setThreadsCount(1);
+    threaded = threads > 1 && installThreadedWasmFactory(tf, wasmModule, threads);
   }
   registerWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) {
     throw new Error("the 'wasm' backend did not initialise (see the warning tfjs logged above)");
   }
-  return { threads: wasmModule.getThreadsCount() };
+  const start = threaded ? lastThreadedWasmStart() : undefined;
+  const skipped = start?.fallbackReason != null ? { name: 'wasm-threads', reason: start.fallbackReason } : undefined;
+  return { threads: Math.max(1, wasmModule.getThreadsCount()), skipped };
 }
 
-async function activateCpu(tf: TensorFlow): Promise<Attempt> {
+async function activateCpu(tf: TensorFlow, _threads: number): Promise<Attempt> {
   if (!(await tf.setBackend('cpu'))) {
     throw new Error("the 'cpu' backend did not initialise");
   }
   return { threads: 1 };
 }
 
-const activators: Record<BackendName, (tf: TensorFlow) => Promise<Attempt>> = {
+const activators: Record<BackendName, (tf: TensorFlow, threads: number) => Promise<Attempt>> = {
   tensorflow: activateTensorflow,
   wasm: activateWasm,
   cpu: activateCpu,
@@ -98,19 +118,26 @@ const remedies: Record<BackendName, string> = {
  * `auto` takes the native TensorFlow backend (`@tensorflow/tfjs-node`, an optional peer) if it can be
  * imported, else WebAssembly, else the pure-JS `cpu` backend, and lists what it skipped in `fallbacks`.
  * On WebAssembly it also registers the kernels training needs ({@link registerWasmTrainingKernels}).
+ * WebAssembly can run multi-threaded in Node ({@link SelectBackendOptions.threads}); if the threaded
+ * build cannot start, the single-threaded one runs and `fallbacks` lists `wasm-threads` with the reason.
  * Safe to call again: loaded modules, the initialised backend and registered kernels are reused.
  *
  * @throws BackendUnavailableError when an explicitly chosen backend is unavailable; the message says how to get it.
+ * @throws InvalidArgumentError for a thread count (option or `CORE_THREADS`) that is not `auto` or a positive integer.
  */
 export async function selectBackend(preference: BackendPreference, options: SelectBackendOptions = {}): Promise<BackendInfo> {
   const tf = options.tf ?? tfjs;
+  const threads = resolveThreads(options.threads ?? threadsFromEnvironment());
   const candidates: BackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
   const fallbacks: BackendInfo['fallbacks'] = [];
   for (const name of candidates) {
     try {
-      const { threads } = await activators[name](tf);
+      const attempt = await activators[name](tf, threads);
       await tf.ready();
-      return { name, tfBackend: tf.getBackend(), threads, fallbacks };
+      if (attempt.skipped != null) {
+        fallbacks.push(attempt.skipped);
+      }
+      return { name, tfBackend: tf.getBackend(), threads: attempt.threads, fallbacks };
     } catch (error) {
       if (preference !== 'auto') {
         throw new BackendUnavailableError({
@@ -136,6 +163,32 @@ function describe(error: unknown): string {
     return String((error as { message: unknown }).message);
   }
   return String(error);
+}
+
+/** Reads `CORE_THREADS` (`auto` or a positive integer); unset means 1. */
+function threadsFromEnvironment(): ThreadCount {
+  const value = process.env.CORE_THREADS?.trim();
+  if (value == null || value === '') {
+    return 1;
+  }
+  if (value === 'auto') {
+    return 'auto';
+  }
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new InvalidArgumentError('CORE_THREADS', `CORE_THREADS must be "auto" or a positive integer, found "${value}". Unset it or set e.g. CORE_THREADS=1.`);
+  }
+  return count;
+}
+
+function resolveThreads(threads: ThreadCount): number {
+  if (threads === 'auto') {
+    return Math.min(availableThreads(), maxWasmThreads);
+  }
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new InvalidArgumentError('threads', `threads must be "auto" or a positive integer, found ${String(threads)}.`);
+  }
+  return Math.min(threads, maxWasmThreads);
 }
 
 function availableThreads(): number {

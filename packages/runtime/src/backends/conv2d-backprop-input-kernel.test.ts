@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelativeError, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
+import { runKernelFunction } from './__fixtures__/kernel-function-run';
 import { selectBackend } from './backend-select';
+import { createConv2DBackpropInputKernel } from './conv2d-backprop-input-kernel';
+
+type Padding = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 type Case = {
   input: [number, number, number, number];
   filter: [number, number, number, number];
   stride: number | [number, number];
-  pad: 'same' | 'valid' | number;
+  pad: Padding;
   dataFormat: 'NHWC' | 'NCHW';
 };
 
@@ -21,14 +25,48 @@ const cases: Case[] = (
     { input: [3, 9, 7, 2], filter: [3, 3, 2, 5], stride: 2, pad: 'valid' },
     { input: [2, 7, 7, 2], filter: [5, 5, 2, 3], stride: 1, pad: 'valid' },
     { input: [1, 11, 10, 2], filter: [5, 5, 2, 3], stride: 2, pad: 'valid' },
+    // Filters smaller than the stride: some inputs get no gradient at all.
     { input: [2, 8, 8, 4], filter: [1, 1, 4, 6], stride: 2, pad: 'valid' },
     { input: [2, 9, 9, 4], filter: [1, 1, 4, 6], stride: 2, pad: 'valid' },
+    { input: [1, 5, 6, 3], filter: [2, 2, 3, 2], stride: 3, pad: 'valid' },
     { input: [2, 12, 12, 1], filter: [5, 5, 1, 6], stride: 1, pad: 'same' },
     { input: [2, 7, 6, 2], filter: [2, 3, 2, 3], stride: [3, 2], pad: 'same' },
+    { input: [2, 11, 13, 7], filter: [4, 3, 7, 9], stride: [3, 2], pad: 'same' },
     { input: [2, 6, 6, 2], filter: [3, 3, 2, 2], stride: 2, pad: 1 },
+    { input: [2, 6, 6, 3], filter: [3, 3, 3, 4], stride: 1, pad: [[0, 0], [2, 0], [0, 3], [0, 0]] },
+    // Channel counts around the 4-pixel × 8-channel tile: several channel blocks, partial vectors, row ends.
+    { input: [2, 9, 9, 8], filter: [3, 3, 8, 16], stride: 1, pad: 'same' },
+    { input: [2, 9, 9, 12], filter: [3, 3, 12, 16], stride: 2, pad: 'same' },
+    { input: [2, 14, 14, 6], filter: [5, 5, 6, 16], stride: 1, pad: 'valid' },
+    { input: [2, 10, 9, 5], filter: [3, 2, 5, 7], stride: 2, pad: 'same' },
+    { input: [2, 8, 8, 32], filter: [1, 1, 32, 64], stride: 1, pad: 'same' },
+    { input: [1, 5, 5, 1], filter: [1, 1, 1, 1], stride: 1, pad: 'valid' },
+    { input: [2, 4, 4, 4], filter: [5, 5, 4, 4], stride: 1, pad: 'same' },
     { input: [2, 3, 9, 8], filter: [3, 3, 3, 4], stride: 2, pad: 'same', dataFormat: 'NCHW' },
   ] as Partial<Case>[]
 ).map((testCase) => ({ dataFormat: 'NHWC', ...testCase }) as Case);
+
+function outputShapeOf(testCase: Case): number[] {
+  const { dataFormat } = testCase;
+  const nhwcInput: [number, number, number, number] =
+    dataFormat === 'NCHW' ? [testCase.input[0], testCase.input[2], testCase.input[3], testCase.input[1]] : testCase.input;
+  return tf.tidy(() => {
+    const nhwcOutput = tf.conv2d(
+      tf.zeros(nhwcInput) as tf.Tensor4D,
+      tf.zeros(testCase.filter) as tf.Tensor4D,
+      testCase.stride,
+      testCase.pad,
+    ).shape;
+    return dataFormat === 'NCHW' ? [nhwcOutput[0], nhwcOutput[3], nhwcOutput[1], nhwcOutput[2]] : nhwcOutput;
+  });
+}
+
+function kernelCall(testCase: Case) {
+  return {
+    inputs: { dy: randomTensor(outputShapeOf(testCase), 3), filter: randomTensor(testCase.filter, 4) },
+    attrs: { strides: testCase.stride, pad: testCase.pad, dataFormat: testCase.dataFormat, inputShape: testCase.input },
+  };
+}
 
 describe('Conv2DBackpropInput on wasm', () => {
   beforeAll(async () => {
@@ -39,23 +77,7 @@ describe('Conv2DBackpropInput on wasm', () => {
   });
 
   it.each(cases)('matches cpu for x $input, filter $filter, stride $stride, pad $pad, $dataFormat', async (testCase) => {
-    const { dataFormat } = testCase;
-    const nhwcInput: [number, number, number, number] =
-      dataFormat === 'NCHW'
-        ? [testCase.input[0], testCase.input[2], testCase.input[3], testCase.input[1]]
-        : testCase.input;
-    const outputShape = tf.tidy(() => {
-      const nhwcOutput = tf.conv2d(
-        tf.zeros(nhwcInput) as tf.Tensor4D,
-        tf.zeros(testCase.filter) as tf.Tensor4D,
-        testCase.stride,
-        testCase.pad,
-      ).shape;
-      return dataFormat === 'NCHW' ? [nhwcOutput[0], nhwcOutput[3], nhwcOutput[1], nhwcOutput[2]] : nhwcOutput;
-    });
-    const inputs = { dy: randomTensor(outputShape, 3), filter: randomTensor(testCase.filter, 4) };
-    const attrs = { strides: testCase.stride, pad: testCase.pad, dataFormat, inputShape: testCase.input };
-
+    const { inputs, attrs } = kernelCall(testCase);
     const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
     const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
 
@@ -63,6 +85,20 @@ describe('Conv2DBackpropInput on wasm', () => {
     expect(maxRelativeError(actual.values, expected.values)).toBeLessThan(tolerance);
     expect([actual.leakedTensors, actual.leakedDataIds]).toEqual([0, 0]);
   });
+
+  it.each(cases.filter((testCase) => testCase.dataFormat === 'NHWC').filter((_, index) => index % 3 === 0))(
+    'matches cpu without the SIMD loop (XNNPACK composition) for x $input, filter $filter, stride $stride',
+    async (testCase) => {
+      const { inputs, attrs } = kernelCall(testCase);
+      const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+      await tf.setBackend('wasm');
+      const actual = await runKernelFunction(createConv2DBackpropInputKernel(undefined, { simd: false }), inputs, attrs);
+
+      expect(actual.shape).toEqual(testCase.input);
+      expect(maxRelativeError(actual.values, expected.values)).toBeLessThan(tolerance);
+      expect([actual.leakedTensors, actual.leakedDataIds]).toEqual([0, 0]);
+    },
+  );
 
   it('agrees with the gradient of tf.conv2d', async () => {
     const input = randomTensor([2, 10, 10, 3], 5);

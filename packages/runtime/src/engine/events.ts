@@ -48,7 +48,7 @@ export function createMetricsLogger(runDirectory: string, options: { batchEvery?
     await appendFile(file, `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
   };
   return {
-    onRunStart: (info) => write({ type: 'run-start', backend: info.backend, seed: info.seed, steps: info.steps, resumed: info.resumed }),
+    onRunStart: (info) => write({ type: 'run-start', backend: info.backend, threads: info.threads, seed: info.seed, steps: info.steps, resumed: info.resumed }),
     onStageStart: (info) => write({ type: 'stage-start', stage: info.stage, use: info.use, resumed: info.resumed }),
     onBatchEnd: (position: LoopPosition, metrics) =>
       position.globalStep % batchEvery === 0

@@ -63,7 +63,7 @@ export function createProgressReporter(options: ProgressReporterOptions = {}): T
   }
 
   return {
-    onRunStart: (info) => line(`run ${info.runDirectory}  backend ${info.backend}  seed ${info.seed}${info.resumed ? '  (resumed)' : ''}`),
+    onRunStart: (info) => line(`run ${info.runDirectory}  backend ${info.backend} (${info.threads} thread${info.threads === 1 ? '' : 's'})  seed ${info.seed}${info.resumed ? '  (resumed)' : ''}`),
     onStageStart: (info) => line(`\n[${info.index + 1}/${info.total}] ${info.stage} (${info.use})${info.resumed ? ' resuming' : ''}`),
     onEpochStart: (position) => {
       epochStarted = Date.now();

@@ -62,7 +62,7 @@ export async function writeReport(runDirectory: string, summary: RunSummary): Pr
       }
     }
   }
-  const lines: string[] = [`# Run ${summary.name}`, '', `- directory: \`${summary.runDirectory}\``, `- backend: ${summary.backend?.name ?? '?'}`, `- seed: ${summary.seed}`, `- time: ${summary.seconds.toFixed(1)} s`, ''];
+  const lines: string[] = [`# Run ${summary.name}`, '', `- directory: \`${summary.runDirectory}\``, `- backend: ${summary.backend?.name ?? '?'}${summary.backend ? ` (${summary.backend.threads} thread${summary.backend.threads === 1 ? '' : 's'})` : ''}`, `- seed: ${summary.seed}`, `- time: ${summary.seconds.toFixed(1)} s`, ''];
   lines.push('## Steps', '', '| step | use | status | seconds | metrics |', '|---|---|---|---:|---|');
   for (const [id, step] of Object.entries(summary.steps)) {
     const metrics = Object.entries(step.metrics ?? {})

@@ -172,7 +172,7 @@ interface RunState {
 export async function runPipeline(source: ConfigSource, options: RunOptions = {}): Promise<RunSummary> {
   const prepared = await prepareConfig(source, options);
   // Select the backend before creating anything, so an unavailable backend leaves no directory behind.
-  const backend = await selectBackend(prepared.config.backend, { tf });
+  const backend = await selectBackend(prepared.config.backend, { tf, threads: prepared.config.threads });
   // Load the data before creating anything too: a missing file fails fast and leaves no run behind.
   const data = await loadRunData(prepared.config, prepared.registry, createRng(prepared.config.seed).fork('data'), makeLogger(options.events ?? {}), prepared.source.directory);
   const parent = path.resolve(prepared.source.directory, prepared.config.output);
@@ -212,7 +212,7 @@ export async function resumeRun(runDirectory: string, options: RunOptions = {}):
   const state = JSON.parse(await readFile(runFile, 'utf8')) as RunState;
   const resolved = JSON.parse(await readFile(path.join(directory, 'config.resolved.json'), 'utf8')) as unknown;
   const prepared = await prepareConfig({ config: resolved, directory: state.configDirectory }, options);
-  const backend = await selectBackend(prepared.config.backend, { tf });
+  const backend = await selectBackend(prepared.config.backend, { tf, threads: prepared.config.threads });
   const data = await loadRunData(prepared.config, prepared.registry, createRng(prepared.config.seed).fork('data'), makeLogger(options.events ?? {}), prepared.source.directory);
   return executeRun(prepared, directory, state, options, true, backend, data);
 }
@@ -260,7 +260,7 @@ async function executeRun(
         : `backend ${fallback.name} not used: ${fallback.reason}`,
     );
   }
-  await events.onRunStart?.({ runDirectory, backend: backend.name, seed: config.seed, steps: config.steps.map((step) => step.id), resumed });
+  await events.onRunStart?.({ runDirectory, backend: backend.name, threads: backend.threads, seed: config.seed, steps: config.steps.map((step) => step.id), resumed });
 
   const rootRng = createRng(config.seed);
   const artifacts = createArtifactStore();

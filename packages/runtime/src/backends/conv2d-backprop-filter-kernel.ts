@@ -6,7 +6,7 @@ import { planConvolutionAxis, runPlannedConvolution } from './planned-convolutio
 import { loadSimdModule } from './simd-module';
 import type { SimdModule } from './simd-module';
 import { buildPadSpatially, padSpatially, padSpatiallyFunction } from './simd-padding';
-import { FunctionBuilder, valueType } from './wasm-module-builder';
+import { FunctionBuilder, loadPartialVector, valueType } from './wasm-module-builder';
 
 type Shape4D = [number, number, number, number];
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -41,17 +41,7 @@ function buildFilterGradientTile(rows: number, vectors: number, lastWidth: numbe
   const input = f.addLocal(v128);
 
   const loadGradient = (vector: number) => {
-    const offset = 16 * vector;
-    const width = vector === vectors - 1 ? lastWidth : 4;
-    if (width === 4) {
-      f.localGet(dyColumn).v128Load(offset);
-    } else if (width === 1) {
-      f.localGet(dyColumn).v128Load32Zero(offset);
-    } else if (width === 2) {
-      f.localGet(dyColumn).v128Load64Zero(offset);
-    } else {
-      f.localGet(dyColumn).localGet(dyColumn).v128Load64Zero(offset).v128Load32Lane(offset + 8, 2);
-    }
+    loadPartialVector(f, dyColumn, 16 * vector, vector === vectors - 1 ? lastWidth : 4);
     f.localSet(gradient[vector]);
   };
   const forEachTileRow = (body: (row: number) => void) => {

@@ -1,5 +1,5 @@
 import type { SimdModule } from './simd-module';
-import { FunctionBuilder, valueType } from './wasm-module-builder';
+import { FunctionBuilder, loadPartialVector, storePartialVector, valueType } from './wasm-module-builder';
 
 /**
  * SIMD loops over channels-last data viewed as `[rows, channels]`, for the per-channel kernels of
@@ -23,33 +23,6 @@ const operationCodes: Record<ChannelOperation, 'f32x4Add' | 'f32x4Sub' | 'f32x4M
   mul: 'f32x4Mul',
   div: 'f32x4Div',
 };
-
-/** Loads `width` (1–4) floats at `address + offset` into a vector, zeros in the other lanes; nothing past them is read. */
-function loadPartial(f: FunctionBuilder, address: number, offset: number, width: number): void {
-  if (width === 4) {
-    f.localGet(address).v128Load(offset);
-  } else if (width === 1) {
-    f.localGet(address).v128Load32Zero(offset);
-  } else if (width === 2) {
-    f.localGet(address).v128Load64Zero(offset);
-  } else {
-    f.localGet(address).localGet(address).v128Load64Zero(offset).v128Load32Lane(offset + 8, 2);
-  }
-}
-
-/** Stores the first `width` (1–4) lanes of the vector in local `value` at `address + offset`. */
-function storePartial(f: FunctionBuilder, address: number, offset: number, width: number, value: number): void {
-  if (width === 4) {
-    f.localGet(address).localGet(value).v128Store(offset);
-  } else if (width === 1) {
-    f.localGet(address).localGet(value).v128Store32Lane(offset, 0);
-  } else {
-    f.localGet(address).localGet(value).v128Store64Lane(offset, 0);
-    if (width === 3) {
-      f.localGet(address).localGet(value).v128Store32Lane(offset + 8, 2);
-    }
-  }
-}
 
 /**
  * `output[c] = Σ_r input[r, c] / divisor` for `channels` = `4 · (vectors − 1) + lastWidth` consecutive channels.
@@ -81,7 +54,7 @@ function buildColumnSum(vectors: number, lastWidth: number): FunctionBuilder {
       f.repeat(chunk, () => {
         for (let vector = 0; vector < vectors; vector += 1) {
           f.localGet(partial[vector]);
-          loadPartial(f, input, 16 * vector, widthOf(vector));
+          loadPartialVector(f, input, 16 * vector, widthOf(vector));
           f.f32x4Add().localSet(partial[vector]);
         }
         f.advance(input, rowStep);
@@ -98,7 +71,7 @@ function buildColumnSum(vectors: number, lastWidth: number): FunctionBuilder {
   });
   for (let vector = 0; vector < vectors; vector += 1) {
     f.localGet(total[vector]).localGet(divisor).f32x4Splat().f32x4Div().localSet(total[vector]);
-    storePartial(f, output, 16 * vector, widthOf(vector), total[vector]);
+    storePartialVector(f, output, 16 * vector, widthOf(vector), total[vector]);
   }
   return f;
 }
@@ -132,12 +105,12 @@ function buildBroadcastRows(operation: ChannelOperation, vectorFirst: boolean, t
       f.localGet(output).i32Const(16).i32Add().localSet(output);
     });
     if (tail > 0) {
-      loadPartial(f, input, 0, tail);
+      loadPartialVector(f, input, 0, tail);
       f.localSet(value);
-      loadPartial(f, vectorPointer, 0, tail);
+      loadPartialVector(f, vectorPointer, 0, tail);
       f.localSet(operand);
       apply();
-      storePartial(f, output, 0, tail, value);
+      storePartialVector(f, output, 0, tail, value);
       f.localGet(input).i32Const(4 * tail).i32Add().localSet(input);
       f.localGet(output).i32Const(4 * tail).i32Add().localSet(output);
     }
@@ -156,14 +129,14 @@ function buildNormalizeRows(tail: number): FunctionBuilder {
   const [meanPointer, factorPointer, offsetPointer, vectorsLeft] = Array.from({ length: 4 }, () => f.addLocal(i32));
   const value = f.addLocal(v128);
   const step = (width: number) => {
-    loadPartial(f, input, 0, width);
-    loadPartial(f, meanPointer, 0, width);
+    loadPartialVector(f, input, 0, width);
+    loadPartialVector(f, meanPointer, 0, width);
     f.f32x4Sub();
-    loadPartial(f, factorPointer, 0, width);
+    loadPartialVector(f, factorPointer, 0, width);
     f.f32x4Mul();
-    loadPartial(f, offsetPointer, 0, width);
+    loadPartialVector(f, offsetPointer, 0, width);
     f.f32x4Add().localSet(value);
-    storePartial(f, output, 0, width, value);
+    storePartialVector(f, output, 0, width, value);
     for (const pointer of [input, meanPointer, factorPointer, offsetPointer, output]) {
       f.localGet(pointer).i32Const(4 * width).i32Add().localSet(pointer);
     }

@@ -1,6 +1,6 @@
 import type { SimdModule } from './simd-module';
 import { buildPadSpatially, padSpatiallyFunction } from './simd-padding';
-import { FunctionBuilder, valueType } from './wasm-module-builder';
+import { FunctionBuilder, loadPartialVector, storePartialVector, valueType } from './wasm-module-builder';
 import type { ValueType } from './wasm-module-builder';
 
 /** Output pixels per tile: one input float each per reduction step, broadcast to a vector. */
@@ -77,33 +77,8 @@ function buildConvolutionTile(pixels: number, vectors: number, lastWidth: number
   const [lower, upper] = [f.addLocal(v128), f.addLocal(v128)];
 
   const widthOf = (vector: number) => (vector === vectors - 1 ? lastWidth : 4);
-  const loadChannels = (address: number, vector: number) => {
-    const offset = 16 * vector;
-    const width = widthOf(vector);
-    if (width === 4) {
-      f.localGet(address).v128Load(offset);
-    } else if (width === 1) {
-      f.localGet(address).v128Load32Zero(offset);
-    } else if (width === 2) {
-      f.localGet(address).v128Load64Zero(offset);
-    } else {
-      f.localGet(address).localGet(address).v128Load64Zero(offset).v128Load32Lane(offset + 8, 2);
-    }
-  };
-  const storeChannels = (sum: number, vector: number) => {
-    const offset = 16 * vector;
-    const width = widthOf(vector);
-    if (width === 4) {
-      f.localGet(outputPixel).localGet(sum).v128Store(offset);
-    } else if (width === 1) {
-      f.localGet(outputPixel).localGet(sum).v128Store32Lane(offset, 0);
-    } else {
-      f.localGet(outputPixel).localGet(sum).v128Store64Lane(offset, 0);
-      if (width === 3) {
-        f.localGet(outputPixel).localGet(sum).v128Store32Lane(offset + 8, 2);
-      }
-    }
-  };
+  const loadChannels = (address: number, vector: number) => loadPartialVector(f, address, 16 * vector, widthOf(vector));
+  const storeChannels = (sum: number, vector: number) => storePartialVector(f, outputPixel, 16 * vector, widthOf(vector), sum);
 
   f.localGet(minimum).f32x4Splat().localSet(lower).localGet(maximum).f32x4Splat().localSet(upper);
   f.repeat(samples, () => {

@@ -1,5 +1,5 @@
 import type { SimdModule } from './simd-module';
-import { FunctionBuilder, valueType } from './wasm-module-builder';
+import { FunctionBuilder, loadPartialVector, storePartialVector, valueType } from './wasm-module-builder';
 import type { ValueType } from './wasm-module-builder';
 
 /**
@@ -12,27 +12,10 @@ import type { ValueType } from './wasm-module-builder';
 /** Loads (or stores, `store`) `width` floats (1–4) at `address + offset` into (from) local `value`. */
 function accessPartial(f: FunctionBuilder, store: boolean, address: number, offset: number, width: number, value: number): void {
   if (store) {
-    if (width === 4) {
-      f.localGet(address).localGet(value).v128Store(offset);
-    } else if (width === 1) {
-      f.localGet(address).localGet(value).v128Store32Lane(offset, 0);
-    } else {
-      f.localGet(address).localGet(value).v128Store64Lane(offset, 0);
-      if (width === 3) {
-        f.localGet(address).localGet(value).v128Store32Lane(offset + 8, 2);
-      }
-    }
+    storePartialVector(f, address, offset, width, value);
     return;
   }
-  if (width === 4) {
-    f.localGet(address).v128Load(offset);
-  } else if (width === 1) {
-    f.localGet(address).v128Load32Zero(offset);
-  } else if (width === 2) {
-    f.localGet(address).v128Load64Zero(offset);
-  } else {
-    f.localGet(address).localGet(address).v128Load64Zero(offset).v128Load32Lane(offset + 8, 2);
-  }
+  loadPartialVector(f, address, offset, width);
   f.localSet(value);
 }
 

@@ -321,3 +321,33 @@ export function encodeModule({ functions, sharedMemory }: EncodeModuleOptions): 
   const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   return new Uint8Array(concatenate([header, types, imports, functionTypes, exports, code]));
 }
+
+/**
+ * Emits a load of `width` (1–4) consecutive floats at `address + offset` (`address` a local) into a vector,
+ * zeros in the other lanes; nothing past them is read. Leaves the vector on the stack.
+ */
+export function loadPartialVector(f: FunctionBuilder, address: number, offset: number, width: number): void {
+  if (width === 4) {
+    f.localGet(address).v128Load(offset);
+  } else if (width === 1) {
+    f.localGet(address).v128Load32Zero(offset);
+  } else if (width === 2) {
+    f.localGet(address).v128Load64Zero(offset);
+  } else {
+    f.localGet(address).localGet(address).v128Load64Zero(offset).v128Load32Lane(offset + 8, 2);
+  }
+}
+
+/** Emits a store of the first `width` (1–4) lanes of the vector in local `value` at `address + offset`; nothing past them is written. */
+export function storePartialVector(f: FunctionBuilder, address: number, offset: number, width: number, value: number): void {
+  if (width === 4) {
+    f.localGet(address).localGet(value).v128Store(offset);
+  } else if (width === 1) {
+    f.localGet(address).localGet(value).v128Store32Lane(offset, 0);
+  } else {
+    f.localGet(address).localGet(value).v128Store64Lane(offset, 0);
+    if (width === 3) {
+      f.localGet(address).localGet(value).v128Store32Lane(offset + 8, 2);
+    }
+  }
+}

@@ -31,7 +31,20 @@ const cases: Case[] = geometries.flatMap((geometry) =>
   })),
 );
 
-describe('ResizeNearestNeighborGrad on wasm', () => {
+const kernels = [
+  {
+    kernelName: 'ResizeBilinearGrad',
+    method: 'bilinear' as const,
+    resize: (images: tf.Tensor4D, size: [number, number]) => tf.image.resizeBilinear(images, size, false, true),
+  },
+  {
+    kernelName: 'ResizeNearestNeighborGrad',
+    method: 'nearest' as const,
+    resize: (images: tf.Tensor4D, size: [number, number]) => tf.image.resizeNearestNeighbor(images, size, false, true),
+  },
+];
+
+describe.each(kernels)('$kernelName on wasm', ({ kernelName, method, resize }) => {
   beforeAll(async () => {
     await selectBackend('wasm');
   });
@@ -40,29 +53,29 @@ describe('ResizeNearestNeighborGrad on wasm', () => {
   });
 
   it.each(cases)('is the adjoint of the forward resize for $name', async ({ imagesShape, size, alignCorners, halfPixelCenters }) => {
-    const images = randomTensor(imagesShape, 70);
-    const dy = randomTensor([imagesShape[0], ...size, imagesShape[3]], 71);
-    const expected = await resizeAdjoint(imagesShape, dy, { method: 'nearest', size, alignCorners, halfPixelCenters });
-    const actual = await runKernelOn('wasm', 'ResizeNearestNeighborGrad', { images, dy }, { alignCorners, halfPixelCenters });
+    const images = randomTensor(imagesShape, 60);
+    const dy = randomTensor([imagesShape[0], ...size, imagesShape[3]], 61);
+    const expected = await resizeAdjoint(imagesShape, dy, { method, size, alignCorners, halfPixelCenters });
+    const actual = await runKernelOn('wasm', kernelName, { images, dy }, { alignCorners, halfPixelCenters });
     expect([actual.shape, actual.dtype]).toEqual([imagesShape, 'float32']);
     // Sums of a few float32 products against a double-precision reference.
     expect(maxRelativeError(actual.values, expected)).toBeLessThan(1e-5);
     expect([actual.leakedTensors, actual.leakedDataIds]).toEqual([0, 0]);
   });
 
-  it('makes the gradient of tf.image.resizeNearestNeighbor with halfPixelCenters exact', async () => {
-    const images = randomTensor([2, 3, 4, 2], 72);
-    const weights = randomTensor([2, 5, 7, 2], 73);
+  it('makes the gradient of the forward resize with halfPixelCenters exact', async () => {
+    const images = randomTensor([2, 3, 4, 2], 62);
+    const weights = randomTensor([2, 5, 7, 2], 63);
     await tf.setBackend('wasm');
     const tensorsBefore = tf.memory().numTensors;
     const gradient = tf.tidy(() => {
       const resized = (value: tf.Tensor) =>
-        tf.image.resizeNearestNeighbor(value as tf.Tensor4D, [5, 7], false, true).mul(tf.tensor(weights.values, weights.shape)).sum();
+        resize(value as tf.Tensor4D, [5, 7]).mul(tf.tensor(weights.values, weights.shape)).sum();
       return tf.grad(resized)(tf.tensor(images.values, images.shape)).dataSync();
     });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     const expected = await resizeAdjoint(images.shape, weights, {
-      method: 'nearest',
+      method,
       size: [5, 7],
       alignCorners: false,
       halfPixelCenters: true,

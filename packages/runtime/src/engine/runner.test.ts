@@ -184,6 +184,19 @@ describe('prepareConfig', () => {
     expect(existsSync(path.join(directory, 'runs'))).toBe(false);
   });
 
+  it('takes threads: auto or 1–8 and says what it allows otherwise', async () => {
+    const steps = [{ id: 'a', use: 'core:train', model: { use: 'core:mlp' } }];
+    for (const threads of ['auto', 1, 8]) {
+      const prepared = await prepareConfig({ config: { threads, data: { dataset: 'synthetic' }, steps }, directory });
+      expect(prepared.config.threads).toBe(threads);
+    }
+    for (const threads of [0, 9, 'two', 1.5]) {
+      const error = await prepareConfig({ config: { threads, data: { dataset: 'synthetic' }, steps }, directory }).catch((caught: unknown) => caught);
+      expect(ConfigError.isInstance(error)).toBe(true);
+      expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['threads']);
+    }
+  });
+
   it('rejects duplicate step ids and a missing steps list', async () => {
     const duplicate = await prepareConfig({ config: { steps: [{ id: 'a', use: 'core:evaluate', models: ['x'] }, { id: 'a', use: 'core:evaluate', models: ['a'] }] }, directory }).catch((caught: unknown) => caught);
     expect((duplicate as ConfigError).issues.some((issue) => /duplicate step id "a"/.test(issue.message))).toBe(true);

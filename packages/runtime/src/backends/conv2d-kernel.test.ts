@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxRelativeError, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
+import { expectWasmMatchesCpu, maxRelativeError, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
 import { selectBackend } from './backend-select';
 
 type Padding = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -31,6 +31,12 @@ const cases: Case[] = [
   { input: [2, 8, 8, 4], filter: [1, 1, 4, 6], stride: 2, pad: 'valid' },
 ];
 
+function outputShapeOf(testCase: Case): number[] {
+  return tf.tidy(
+    () => tf.conv2d(tf.zeros(testCase.input) as tf.Tensor4D, tf.zeros(testCase.filter) as tf.Tensor4D, testCase.stride, testCase.pad, 'NHWC', testCase.dilation ?? 1).shape,
+  );
+}
+
 function kernelCall(testCase: Case) {
   return {
     inputs: { x: randomTensor(testCase.input, 11), filter: randomTensor(testCase.filter, 12) },
@@ -48,12 +54,8 @@ describe('Conv2D and FusedConv2D on wasm', () => {
 
   it.each(cases)('Conv2D matches cpu for x $input, filter $filter, stride $stride, pad $pad, dilation $dilation', async (testCase) => {
     const { inputs, attrs } = kernelCall(testCase);
-    const expected = await runKernelOn('cpu', 'Conv2D', inputs, attrs);
-    const actual = await runKernelOn('wasm', 'Conv2D', inputs, attrs);
-
+    const { expected, actual } = await expectWasmMatchesCpu('Conv2D', inputs, attrs, { shape: outputShapeOf(testCase), tolerance });
     expect(actual.shape).toEqual(expected.shape);
-    expect(maxRelativeError(actual.values, expected.values)).toBeLessThan(tolerance);
-    expect([actual.leakedTensors, actual.leakedDataIds]).toEqual([0, 0]);
   });
 
   it.each(
@@ -66,12 +68,7 @@ describe('Conv2D and FusedConv2D on wasm', () => {
     const x = { ...inputs.x, values: inputs.x.values.map((value) => value * 4) as Float32Array };
     const fusedInputs = testCase.withBias ? { ...inputs, x, bias: randomTensor([testCase.filter[3]], 13) } : { ...inputs, x };
     const fusedAttrs = { ...attrs, activation: testCase.activation };
-    const expected = await runKernelOn('cpu', 'FusedConv2D', fusedInputs, fusedAttrs);
-    const actual = await runKernelOn('wasm', 'FusedConv2D', fusedInputs, fusedAttrs);
-
-    expect(actual.shape).toEqual(expected.shape);
-    expect(maxRelativeError(actual.values, expected.values)).toBeLessThan(tolerance);
-    expect([actual.leakedTensors, actual.leakedDataIds]).toEqual([0, 0]);
+    await expectWasmMatchesCpu('FusedConv2D', fusedInputs, fusedAttrs, { shape: outputShapeOf(testCase), tolerance });
   });
 
   it('passes activations it does not fuse (prelu) to the stock kernel', async () => {

@@ -92,18 +92,21 @@ const trainingKernels: readonly TrainingKernel[] = [
     when: 'replace',
     create: (stock) => createLeadingAxesReductionKernel(requireStock('Mean', stock), 'mean'),
   },
-  { kernelName: 'Add', when: 'replace', create: (stock) => createChannelBroadcastKernel(requireStock('Add', stock), 'add') },
-  { kernelName: 'Sub', when: 'replace', create: (stock) => createChannelBroadcastKernel(requireStock('Sub', stock), 'sub') },
-  {
-    kernelName: 'Multiply',
-    when: 'replace',
-    create: (stock) => createChannelBroadcastKernel(requireStock('Multiply', stock), 'mul'),
-  },
-  {
-    kernelName: 'RealDiv',
-    when: 'replace',
-    create: (stock) => createChannelBroadcastKernel(requireStock('RealDiv', stock), 'div'),
-  },
+  // Batch norm's per-channel arithmetic: one SIMD pass over rows when an operand is a per-channel vector.
+  ...(
+    [
+      ['Add', 'add'],
+      ['Sub', 'sub'],
+      ['Multiply', 'mul'],
+      ['RealDiv', 'div'],
+    ] as const
+  ).map(
+    ([kernelName, operation]): TrainingKernel => ({
+      kernelName,
+      when: 'replace',
+      create: (stock) => createChannelBroadcastKernel(requireStock(kernelName, stock), operation),
+    }),
+  ),
   {
     kernelName: 'FusedBatchNorm',
     when: 'replace',

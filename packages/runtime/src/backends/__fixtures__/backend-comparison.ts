@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 
 /** Tensor contents kept on the host, so each backend builds its own copy (no cross-backend moves). */
 export interface HostTensor {
@@ -89,4 +90,23 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
     scale = Math.max(scale, Math.abs(expected[index]));
   }
   return largestDifference / scale;
+}
+
+/**
+ * Runs `kernelName` on `cpu` and on `wasm` from the same host values and asserts that the wasm output has
+ * `shape`, is within `tolerance` (max relative error, {@link maxRelativeError}) of cpu's, and leaks neither
+ * tensors nor backend buffers. Returns both runs for further checks.
+ */
+export async function expectWasmMatchesCpu(
+  kernelName: string,
+  inputs: Record<string, HostTensor>,
+  attrs: NamedAttrMap,
+  expectation: { shape: number[]; tolerance: number },
+): Promise<{ expected: KernelRun; actual: KernelRun }> {
+  const expected = await runKernelOn('cpu', kernelName, inputs, attrs);
+  const actual = await runKernelOn('wasm', kernelName, inputs, attrs);
+  expect(actual.shape).toEqual(expectation.shape);
+  expect(maxRelativeError(actual.values, expected.values)).toBeLessThan(expectation.tolerance);
+  expect([actual.leakedTensors, actual.leakedDataIds]).toEqual([0, 0]);
+  return { expected, actual };
 }

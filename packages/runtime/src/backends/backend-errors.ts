@@ -33,3 +33,14 @@ export class BackendUnavailableError extends CoreError {
     return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[symbol] === true;
   }
 }
+
+/** The first line of an error's message (or the value as text), for a backend's fallback reasons. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof Error) {
+    return error.message.split('\n')[0];
+  }
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    return String((error as { message: unknown }).message);
+  }
+  return String(error);
+}

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import * as tfjs from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
-import { BackendUnavailableError } from './backend-errors';
+import { BackendUnavailableError, describeFailure } from './backend-errors';
 import { installThreadedWasmFactory, lastThreadedWasmStart, maxWasmThreads } from './threaded-wasm';
 import { resolveWasmBinaryDirectory } from './wasm-binary-directory';
 import { registerWasmTrainingKernels } from './wasm-kernels';
@@ -29,7 +29,7 @@ export interface SelectBackendOptions {
    * Threads of the WebAssembly backend: 1 (the default) runs the single-threaded build; `auto` uses
    * every core the process may use, up to 8. The environment variable `CORE_THREADS` sets the default.
    * Only the first initialisation of the backend in a process takes it. On 2 cores, 2 threads made
-   * inference 1.25–1.6× faster but training 10–35% slower (many small kernels each wake the thread
+   * inference 1.4–1.6× faster but training 12–35% slower (many small kernels each wake the thread
    * pool; bench/README.md), hence the default.
    */
   threads?: ThreadCount;
@@ -60,7 +60,7 @@ async function activateTensorflow(tf: TensorFlow, _threads: number): Promise<Att
     try {
       await import(specifier);
     } catch (error) {
-      failures.push(`${specifier}: ${describe(error)}`);
+      failures.push(`${specifier}: ${describeFailure(error)}`);
       continue;
     }
     if (await tf.setBackend('tensorflow')) {
@@ -142,27 +142,17 @@ export async function selectBackend(preference: BackendPreference, options: Sele
       if (preference !== 'auto') {
         throw new BackendUnavailableError({
           backend: name,
-          message: `Backend '${name}' is unavailable: ${describe(error)}. ${remedies[name]}`,
+          message: `Backend '${name}' is unavailable: ${describeFailure(error)}. ${remedies[name]}`,
           cause: error,
         });
       }
-      fallbacks.push({ name, reason: describe(error) });
+      fallbacks.push({ name, reason: describeFailure(error) });
     }
   }
   throw new BackendUnavailableError({
     backend: 'auto',
     message: `No backend could be initialised: ${fallbacks.map((fallback) => `${fallback.name}: ${fallback.reason}`).join('; ')}. ${remedies.cpu}`,
   });
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    return error.message.split('\n')[0];
-  }
-  if (typeof error === 'object' && error !== null && 'message' in error) {
-    return String((error as { message: unknown }).message);
-  }
-  return String(error);
 }
 
 /** Reads `CORE_THREADS` (`auto` or a positive integer); unset means 1. */

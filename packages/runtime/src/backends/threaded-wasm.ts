@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { describeFailure } from './backend-errors';
+import { currentModuleLocation } from './wasm-binary-directory';
 
 /**
  * The multi-threaded WebAssembly build of tfjs-backend-wasm, started in Node.js.
@@ -117,7 +119,7 @@ export function installThreadedWasmFactory(tf: TensorFlow, wasmPackage: WasmPack
     } catch (error) {
       globalState[lastStartKey] = {
         threads: 1,
-        fallbackReason: `the threaded WebAssembly build did not start (${describe(error)}); using the single-threaded build`,
+        fallbackReason: `the threaded WebAssembly build did not start (${describeFailure(error)}); using the single-threaded build`,
       } satisfies ThreadedWasmStart;
       wasmPackage.setThreadsCount(1);
       return fallback();
@@ -213,16 +215,4 @@ function writeWorkerScript(contents: string): string {
     renameSync(temporary, file);
   }
   return file;
-}
-
-function currentModuleLocation(): string {
-  // As in wasm-binary-directory.ts: the CJS build has `__filename`, ESM knows its own URL.
-  return typeof __filename === 'string' ? __filename : import.meta.url;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    return error.message.split('\n')[0];
-  }
-  return String(error);
 }

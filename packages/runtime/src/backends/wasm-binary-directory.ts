@@ -14,7 +14,8 @@ export function resolveWasmBinaryDirectory(): string {
   return path.dirname(entry) + path.sep;
 }
 
-function currentModuleLocation(): string {
+/** This module's location, for `createRequire`: resolves packages as @core/runtime itself does. */
+export function currentModuleLocation(): string {
   // The CJS build has `__filename` (bundlers rewrite `require`, so it cannot be tested for);
   // ESM (the ESM build, vitest) knows its own URL.
   return typeof __filename === 'string' ? __filename : import.meta.url;

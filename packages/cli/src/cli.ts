@@ -5,6 +5,7 @@ import {
   componentKindLabels,
   createProgressReporter,
   createRegistry,
+  findInstalledPlugins,
   loadPlugins,
   prepareConfig,
   resumeRun,
@@ -18,8 +19,6 @@ import { describeOptions } from './describe-options';
 /** Exit codes of `core-run`. */
 export const exitCodes = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
 
-/** Plugin packages `core-run list` tries when none are named. */
-export const knownPlugins = ['@core/tas', '@core/rkd', '@core/srcaps', '@core/kegnet', '@core/ebu'];
 
 const help = `core-run — run pipelines of @core plugins from a config file
 
@@ -33,7 +32,8 @@ Usage:
       Continue an interrupted or failed run from its last checkpoint.
   core-run list [--plugin <package>]... [--json]
       Show the loaded plugins' components and their options with defaults.
-      Without --plugin, lists the built-ins and every @core plugin that is installed.
+      Without --plugin, lists the built-ins and every installed plugin package
+      (those whose package.json has the keyword "core-plugin").
 
 Options:
   --json        JSON lines on stderr instead of a progress bar (the default when not a terminal)
@@ -197,12 +197,10 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
         }
       }
       case 'list': {
-        const names = values.plugin ?? knownPlugins;
+        const names = values.plugin ?? findInstalledPlugins();
         const { plugins, issues } = await loadPlugins(names);
         const registry = createRegistry({ plugins });
-        if (values.plugin && issues.length > 0) {
-          for (const issue of issues) write(io.stderr, `warning: ${issue.message}`);
-        }
+        for (const issue of issues) write(io.stderr, `warning: ${issue.message}`);
         await listComponents(registry.freeze(), io, values.json === true);
         return exitCodes.ok;
       }

@@ -1,2 +1,2 @@
-export { exitCodes, knownPlugins, runCli, type CliIo } from './cli';
+export { exitCodes, runCli, type CliIo } from './cli';
 export { describeOptions, type OptionDescription } from './describe-options';

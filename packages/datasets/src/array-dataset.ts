@@ -17,6 +17,11 @@ export interface ArrayDataset {
   readonly classNames?: readonly string[];
   /** Number of images. */
   readonly count: number;
+  /**
+   * Soft targets, `count · numClasses` values, each row a probability vector (e.g. a teacher's
+   * softmax outputs for generated samples), when the data carries them.
+   */
+  readonly targets?: Float32Array;
 }
 
 /** A train and a test split of one data set. */
@@ -33,6 +38,8 @@ export interface ArrayDatasetFields {
   shape: readonly [number, number, number];
   numClasses: number;
   classNames?: readonly string[];
+  /** Soft targets, `labels.length · numClasses` values. */
+  targets?: Float32Array;
 }
 
 /**
@@ -67,6 +74,9 @@ export function createArrayDataset(fields: ArrayDatasetFields): ArrayDataset {
   if (fields.classNames !== undefined && fields.classNames.length !== fields.numClasses) {
     throw new RangeError(`classNames has ${fields.classNames.length} entries for ${fields.numClasses} classes`);
   }
+  if (fields.targets !== undefined && fields.targets.length !== count * fields.numClasses) {
+    throw new RangeError(`targets holds ${fields.targets.length} values, but ${count} examples of ${fields.numClasses} classes need ${count * fields.numClasses}`);
+  }
   return {
     name: fields.name,
     images: fields.images,
@@ -75,12 +85,13 @@ export function createArrayDataset(fields: ArrayDatasetFields): ArrayDataset {
     numClasses: fields.numClasses,
     ...(fields.classNames === undefined ? {} : { classNames: fields.classNames }),
     count,
+    ...(fields.targets === undefined ? {} : { targets: fields.targets }),
   };
 }
 
 /** Number of values of one image of `shape`. */
-export function imageSize(shape: readonly [number, number, number]): number {
-  return shape[0] * shape[1] * shape[2];
+export function imageSize(shape: readonly number[]): number {
+  return shape.reduce((product, size) => product * size, 1);
 }
 
 /**
@@ -91,10 +102,13 @@ export function gatherSamples(dataset: ArrayDataset, indices: ArrayLike<number>,
   const size = imageSize(dataset.shape);
   const images = new Float32Array(indices.length * size);
   const labels = new Int32Array(indices.length);
+  const classes = dataset.numClasses;
+  const targets = dataset.targets === undefined ? undefined : new Float32Array(indices.length * classes);
   for (let position = 0; position < indices.length; position += 1) {
     const source = indices[position];
     images.set(dataset.images.subarray(source * size, (source + 1) * size), position * size);
     labels[position] = dataset.labels[source];
+    targets?.set(dataset.targets!.subarray(source * classes, (source + 1) * classes), position * classes);
   }
   return {
     name: overrides.name ?? dataset.name,
@@ -104,6 +118,7 @@ export function gatherSamples(dataset: ArrayDataset, indices: ArrayLike<number>,
     numClasses: overrides.numClasses ?? dataset.numClasses,
     ...((overrides.classNames ?? dataset.classNames) === undefined ? {} : { classNames: overrides.classNames ?? dataset.classNames }),
     count: labels.length,
+    ...(targets === undefined ? {} : { targets }),
   };
 }
 

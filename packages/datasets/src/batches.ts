@@ -11,6 +11,8 @@ export interface Batch {
   images: Float32Array;
   /** `size` class indices. */
   labels: Int32Array;
+  /** `size · numClasses` soft targets, when the data set carries them. */
+  targets?: Float32Array;
   /** Number of images in this batch (the last one may be smaller unless `dropLast`). */
   size: number;
   /** `[size, height, width, channels]`. */
@@ -70,23 +72,28 @@ export function createBatches(dataset: ArrayDataset, options: CreateBatchesOptio
     const shape: [number, number, number, number] = [count, height, width, channels];
     let images: Float32Array;
     let labels: Int32Array;
+    let targets: Float32Array | undefined;
+    const classes = dataset.numClasses;
     if (order === undefined) {
       // Consecutive images are one contiguous range: copy it in one go.
       images = dataset.images.slice(start * size, (start + count) * size);
       labels = dataset.labels.slice(start, start + count);
+      targets = dataset.targets?.slice(start * classes, (start + count) * classes);
     } else {
       images = new Float32Array(count * size);
       labels = new Int32Array(count);
+      targets = dataset.targets === undefined ? undefined : new Float32Array(count * classes);
       for (let position = 0; position < count; position += 1) {
         const source = order[start + position];
         images.set(dataset.images.subarray(source * size, (source + 1) * size), position * size);
         labels[position] = dataset.labels[source];
+        targets?.set(dataset.targets!.subarray(source * classes, (source + 1) * classes), position * classes);
       }
     }
     if (crop > 0) images = randomCrop(images, shape, crop, random!);
     if (flip) images = randomFlip(images, shape, random!);
     if (options.normalize !== undefined) images = normalize(images, channels, options.normalize.mean, options.normalize.std);
-    batches.push({ images, labels, size: count, shape });
+    batches.push({ images, labels, ...(targets === undefined ? {} : { targets }), size: count, shape });
   }
   return batches;
 }

@@ -35,5 +35,19 @@ export function selectClasses(dataset: ArrayDataset, classes: readonly number[],
     classNames: dataset.classNames === undefined ? undefined : classes.map((label) => dataset.classNames![label]),
   });
   for (let index = 0; index < subset.count; index += 1) subset.labels[index] = newLabel[subset.labels[index]];
-  return subset;
+  if (dataset.targets === undefined) return subset;
+  // Soft targets keep the columns of the kept classes, in the new order, renormalised to sum to 1.
+  const targets = new Float32Array(subset.count * classes.length);
+  // gatherSamples copied the rows at the full width of the original classes.
+  const selected = subset.targets!;
+  for (let index = 0; index < subset.count; index += 1) {
+    let sum = 0;
+    classes.forEach((label, position) => {
+      const value = selected[index * dataset.numClasses + label];
+      targets[index * classes.length + position] = value;
+      sum += value;
+    });
+    if (sum > 0) for (let position = 0; position < classes.length; position += 1) targets[index * classes.length + position] /= sum;
+  }
+  return { ...subset, targets };
 }

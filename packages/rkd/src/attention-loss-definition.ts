@@ -31,7 +31,7 @@ export const attentionLossDefinition: LossDefinition<typeof attentionLossOptions
   create: (options) => ({
     name: 'rkd:attention',
     taps: { student: options.pairs.map((pair) => pair.student), teacher: options.pairs.map((pair) => pair.teacher) },
-    needsTeacher: true,
+    needs: { teacher: true },
     compute: (context: LossContext) =>
       tf.tidy(() =>
         tf.addN(

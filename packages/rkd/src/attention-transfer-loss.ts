@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@core/runtime';
 import { assertRank, assertSameBatch } from './argument-checks';
 import { l2Normalize } from './l2-normalize';
-import { stopGradient } from './stop-gradient';
+import { stopGradient } from '@core/runtime';
 
 /**
  * Spatial attention map of an NHWC feature map (Zagoruyko & Komodakis 2017, Sec. 3.1, `F_sum^p`

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@core/runtime';
-import type { RandomSource } from './triplet-sampling';
+import type { RandomSource } from '@core/datasets';
 
 /** Options of {@link sampleClassBalancedBatches}. */
 export interface ClassBalancedBatchesOptions {

@@ -1,9 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { fromLayersModel, InvalidArgumentError, type Model, type ModelDefinition, type ModelSpec } from '@core/runtime';
+import {
+  createLayerSeeds,
+  fillModelOptions,
+  fromLayersModel,
+  InvalidArgumentError,
+  parseModelOptions,
+  randomSeed,
+  requireInputShape,
+  type Model,
+  type ModelDefinition,
+  type ModelSpec,
+} from '@core/runtime';
 import { z } from 'zod';
-import { embeddingModelFields, freshSeed, parseBuilderOptions } from './embedding-model-options';
+import { embeddingModelFields } from './embedding-model-options';
 import { L2Normalization } from './l2-normalization-layer';
-import { createLayerSeeds } from './layer-seeds';
 
 /** Options of `rkd:cnn-embedding`. */
 export const cnnEmbeddingOptions = z.strictObject({
@@ -38,13 +48,13 @@ export function createCnnEmbedding(options: CreateCnnEmbeddingOptions): Model {
   return buildCnnEmbedding(options, { use: 'rkd:cnn-embedding' });
 }
 
-function buildCnnEmbedding(options: CreateCnnEmbeddingOptions, baseSpec: ModelSpec): Model {
-  const resolved = parseBuilderOptions(cnnEmbeddingOptions, options, 'rkd:cnn-embedding');
-  const inputShape = resolved.inputShape ?? options.inputShape;
+function buildCnnEmbedding(options: CnnEmbeddingOptionsInput, baseSpec: ModelSpec): Model {
+  const resolved = parseModelOptions(cnnEmbeddingOptions, options, 'rkd:cnn-embedding');
+  const inputShape = requireInputShape(resolved.inputShape, 'rkd:cnn-embedding');
   if (inputShape.length !== 3 || inputShape[0] < 6 || inputShape[1] < 6) {
     throw new InvalidArgumentError('inputShape', `rkd:cnn-embedding needs images [height, width, channels] of at least 6×6, got [${inputShape.join(', ')}].`);
   }
-  const seed = resolved.seed ?? freshSeed();
+  const seed = resolved.seed ?? randomSeed();
   const name = resolved.name ?? 'cnn_embedding';
   const seedFor = createLayerSeeds(seed);
   const kernelInitializer = (layerName: string) => tf.initializers.glorotUniform({ seed: seedFor(layerName) });
@@ -83,7 +93,7 @@ export const cnnEmbeddingDefinition: ModelDefinition<typeof cnnEmbeddingOptions>
   options: cnnEmbeddingOptions,
   create: (options, context) =>
     buildCnnEmbedding(
-      { ...options, inputShape: options.inputShape ?? context.inputShape, name: options.name ?? context.name, seed: options.seed ?? context.rng.seed() },
+      fillModelOptions(options, context, { numClasses: false }),
       context.spec,
     ),
 };

@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { createRng, InvalidArgumentError } from '@core/runtime';
+import { createRng, fileSystemIO, InvalidArgumentError } from '@core/runtime';
 import { describe, expect, it } from 'vitest';
 import { createTestComponentContext } from './__fixtures__/contexts';
 import { expectNoLeak } from './__fixtures__/reference';
 import { cnnEmbeddingDefinition, createCnnEmbedding } from './cnn-embedding';
-import { L2Normalization } from './l2-normalization-layer';
+import { registerLayers } from './index';
 import { createMlpEmbedding, mlpEmbeddingDefinition } from './mlp-embedding';
 
 describe('createCnnEmbedding', () => {
@@ -81,9 +87,11 @@ describe('createMlpEmbedding', () => {
   });
 });
 
+const run = promisify(execFile);
+
 describe('L2Normalization', () => {
   it('survives a save and load round trip once registered', async () => {
-    tf.serialization.registerClass(L2Normalization, 'core.rkd');
+    registerLayers();
     const model = createMlpEmbedding({ inputShape: [3], hidden: [4], dimension: 2, l2normalize: true, seed: 2 });
     const layersModel = model.toLayersModel()!;
     let saved: tf.io.ModelArtifacts | undefined;
@@ -100,7 +108,29 @@ describe('L2Normalization', () => {
       Array.from(expected).forEach((value, index) => expect(actual[index]).toBeCloseTo(value, 6));
     });
     expect(tf.memory().numTensors).toBe(before);
+    const topology = JSON.stringify(saved!.modelTopology);
+    expect(topology).toContain('"class_name":"rkd.L2Normalization"');
     loaded.dispose();
     model.dispose();
+  });
+
+  it('loads in a fresh process with plain tf.loadLayersModel after registerLayers(), never building a registry', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'rkd-export-'));
+    const model = createMlpEmbedding({ inputShape: [3], hidden: [4], dimension: 2, l2normalize: true, seed: 5 });
+    try {
+      await model.toLayersModel()!.save(fileSystemIO(directory));
+      const inputs = [[1, 2, 3], [-1, 0, 2]];
+      const expected = tf.tidy(() => model.apply(tf.tensor2d(inputs)).arraySync() as number[][]);
+      const script = fileURLToPath(new URL('./__fixtures__/load-exported-model.mjs', import.meta.url));
+      const { stdout } = await run(process.execPath, [script, directory, JSON.stringify(inputs)], { cwd: path.dirname(script) });
+      const result = JSON.parse(stdout) as { before: string; classNames: string[]; output: number[][] };
+      // Without the registration tfjs does not know the class; with it the model loads and predicts the same.
+      expect(result.before).toMatch(/^refused: .*rkd\.L2Normalization/);
+      expect(result.classNames).toContain('rkd.L2Normalization');
+      result.output.flat().forEach((value, index) => expect(value).toBeCloseTo(expected.flat()[index], 5));
+    } finally {
+      model.dispose();
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

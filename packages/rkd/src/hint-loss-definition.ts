@@ -42,7 +42,7 @@ export const hintLossDefinition: LossDefinition<typeof hintLossOptions> = {
     return {
       name: 'rkd:hint',
       taps: { student: [options.student], teacher: [options.teacher] },
-      needsTeacher: true,
+      needs: { teacher: true },
       compute: (lossContext: LossContext) => {
         const student = readTappedFeature(lossContext.features, options.student, 'student', 'rkd:hint');
         const teacher = readTappedFeature(lossContext.teacherFeatures, options.teacher, 'teacher', 'rkd:hint');

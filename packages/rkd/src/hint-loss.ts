@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@core/runtime';
 import { assertSameBatch } from './argument-checks';
-import { stopGradient } from './stop-gradient';
+import { stopGradient } from '@core/runtime';
 
 /** Options of {@link createHintLoss}. */
 export interface HintLossOptions {

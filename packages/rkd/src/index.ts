@@ -1,4 +1,4 @@
-import { definePlugin } from '@core/runtime';
+import { definePlugin, registerPluginLayers } from '@core/runtime';
 import { attentionLossDefinition } from './attention-loss-definition';
 import { cnnEmbeddingDefinition } from './cnn-embedding';
 import { hintLossDefinition } from './hint-loss-definition';
@@ -14,9 +14,9 @@ export { pairwiseDistance, type PairwiseDistanceOptions } from './pairwise-dista
 export { attentionTransferLoss, attentionMap } from './attention-transfer-loss';
 export { createHintLoss, type HintLoss, type HintLossOptions } from './hint-loss';
 export { tripletLoss, type TripletLossOptions } from './triplet-loss';
+export type { RandomSource } from '@core/datasets';
 export {
   sampleTriplets,
-  type RandomSource,
   type SampleTripletsOptions,
   type TripletIndices,
   type TripletSampling,
@@ -69,7 +69,7 @@ export const version = '0.1.0';
  *
  * Losses: `rkd:distance`, `rkd:angle`, `rkd:attention`, `rkd:hint`, `rkd:triplet`. Models:
  * `rkd:cnn-embedding`, `rkd:mlp-embedding`. Steps: `rkd:metric-train`, `rkd:metric-distill`. Layers:
- * {@link L2Normalization} (serialised as `core.rkd>L2Normalization`).
+ * {@link L2Normalization} (serialised as `rkd.L2Normalization`; see {@link registerLayers}).
  */
 export const plugin = definePlugin({
   meta: {
@@ -95,3 +95,19 @@ export const plugin = definePlugin({
   },
   layers: [L2Normalization],
 });
+
+/**
+ * Registers this plugin's tfjs layers ({@link L2Normalization}) for `tf.loadLayersModel`, for code
+ * that loads an exported model without building a registry. Idempotent; `createRegistry().use(plugin)`
+ * does the same.
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { registerLayers } from '@core/rkd';
+ * registerLayers();
+ * const model = await tf.loadLayersModel('file://exports/student/model.json');
+ * ```
+ */
+export function registerLayers(): void {
+  registerPluginLayers(plugin);
+}

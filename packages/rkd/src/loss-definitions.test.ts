@@ -31,7 +31,7 @@ describe('rkd:distance and rkd:angle', () => {
     const distance = distanceLossDefinition.create(distanceLossDefinition.options.parse({ student: 'pool', teacher: 'embedding' }), context);
     const angle = angleLossDefinition.create(angleLossDefinition.options.parse({ l2normalizeTeacher: true }), context);
     expect(distance.taps).toEqual({ student: ['pool'], teacher: ['embedding'] });
-    expect(distance.needsTeacher).toBe(true);
+    expect(distance.needs).toEqual({ teacher: true });
     expect(angle.taps).toEqual({ student: ['features'], teacher: ['features'] });
     await expectNoLeak(() =>
       tf.tidy(() => {
@@ -122,7 +122,7 @@ describe('rkd:triplet', () => {
   it('uses the model output and labels, with draws fixed by epoch and step', async () => {
     const options = tripletLossDefinition.options.parse({ sampling: 'distance-weighted', l2normalize: true });
     const triplet = tripletLossDefinition.create(options, createTestComponentContext(3));
-    expect(triplet.needsTeacher).toBe(false);
+    expect(triplet.needs).toEqual({ labels: true });
     expect(triplet.taps).toBeUndefined();
     await expectNoLeak(() =>
       tf.tidy(() => {

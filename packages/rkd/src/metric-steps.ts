@@ -1,19 +1,18 @@
 import { selectClasses, type ArrayDataset } from '@core/datasets';
 import {
-  combineLosses,
-  createOptimizer,
-  createSchedule,
+  artifactReference,
   InvalidArgumentError,
   lossSpec,
-  type LossSpec,
   type Metrics,
   type Model,
   modelReference,
+  modelSizeMetrics,
   optimizerOptions,
   scheduleOptions,
   type StepContext,
   type StepDefinition,
   type StepResult,
+  trainModel,
 } from '@core/runtime';
 import { z } from 'zod';
 import { createMetricTrainer } from './metric-trainer';
@@ -56,7 +55,7 @@ const embeddingLayer = 'embedding';
 /** Options of `rkd:metric-distill`. */
 export const metricDistillStepOptions = z.strictObject({
   /** Name of an earlier step's embedding model, used frozen as the teacher. */
-  teacher: z.string().min(1),
+  teacher: artifactReference('model'),
   /** The student: an embedding model spec or an earlier step's model. */
   model: modelReference,
   ...metricTrainingFields,
@@ -97,56 +96,43 @@ async function runMetricLearning(options: MetricOptions, context: StepContext, t
   const train = classSubset(data.train, options.trainClasses, 'trainClasses', 'training');
   const test = classSubset(data.test, options.testClasses, 'testClasses', 'test');
   const normalization = data.normalization;
-  const model = context.resolveModel(options.model, { name: context.id });
-  const loss = combineLosses((options.loss as LossSpec[]).map((spec) => ({ loss: context.createLoss(spec), weight: spec.weight ?? 1 })));
-  const optimizer = createOptimizer(options.optimizer);
   const batchesPerEpoch = options.batchesPerEpoch ?? Math.max(1, Math.floor(train.count / options.batchSize));
   const imagesPerClass = options.imagesPerClass ?? Math.max(2, Math.ceil(options.batchSize / options.trainClasses.length));
-  const schedule = createSchedule(options.schedule, { baseLearningRate: optimizer.learningRate, epochs: options.epochs, batchesPerEpoch });
   const metrics: Metrics = {};
   if (teacher !== undefined) {
     const teacherRecall = await evaluateRetrieval(teacher, test, options.recallK, { normalization });
     for (const [name, value] of Object.entries(teacherRecall)) metrics[`teacher_${name}`] = value;
   }
-  const trainer = createMetricTrainer({
-    name: context.id,
-    model,
-    teacher,
-    loss,
-    optimizer,
-    schedule,
-    train,
-    test,
-    epochs: options.epochs,
-    batchesPerEpoch,
-    batchSize: options.batchSize,
-    imagesPerClass,
-    normalization,
-    recallK: options.recallK,
-    evaluateEvery: options.evaluateEvery,
-  });
-  let succeeded = false;
-  try {
-    const result = await context.fit(trainer);
-    for (const k of options.recallK) {
-      const value = result.last[`val_recall_at_${k}`];
-      if (value !== undefined) metrics[`recall_at_${k}`] = value;
-    }
-    const recallAt1 = metrics.recall_at_1;
-    if (recallAt1 !== undefined) {
-      const teacherPart = metrics.teacher_recall_at_1 === undefined ? '' : ` (teacher ${(metrics.teacher_recall_at_1 * 100).toFixed(2)}%)`;
-      context.logger.info(`${context.id}: Recall@1 ${(recallAt1 * 100).toFixed(2)}% on classes ${options.testClasses.join(', ')}${teacherPart}`);
-    }
-    Object.assign(metrics, { loss: result.last.loss, params: model.countParams(), seconds: result.seconds });
-    succeeded = true;
-    return { artifacts: { [context.id]: { kind: 'model', model } }, metrics };
-  } finally {
-    // An interrupted or diverged step produces no artifact: its model would otherwise leak.
-    if (!succeeded) model.dispose();
-    trainer.dispose?.();
-    loss.dispose();
-    optimizer.dispose();
+  const { model, fit } = await trainModel(context, { ...options, batchesPerEpoch }, ({ model, loss, optimizer, schedule }) =>
+    createMetricTrainer({
+      name: context.id,
+      model,
+      teacher,
+      loss,
+      optimizer,
+      schedule,
+      train,
+      test,
+      epochs: options.epochs,
+      batchesPerEpoch,
+      batchSize: options.batchSize,
+      imagesPerClass,
+      normalization,
+      recallK: options.recallK,
+      evaluateEvery: options.evaluateEvery,
+    }),
+  );
+  for (const k of options.recallK) {
+    const value = fit.last[`val_recall_at_${k}`];
+    if (value !== undefined) metrics[`recall_at_${k}`] = value;
   }
+  const recallAt1 = metrics.recall_at_1;
+  if (recallAt1 !== undefined) {
+    const teacherPart = metrics.teacher_recall_at_1 === undefined ? '' : ` (teacher ${(metrics.teacher_recall_at_1 * 100).toFixed(2)}%)`;
+    context.logger.info(`${context.id}: Recall@1 ${(recallAt1 * 100).toFixed(2)}% on classes ${options.testClasses.join(', ')}${teacherPart}`);
+  }
+  Object.assign(metrics, { loss: fit.last.loss, params: modelSizeMetrics(model).params, seconds: fit.seconds });
+  return { artifacts: { [context.id]: { kind: 'model', model } }, metrics };
 }
 
 /**
@@ -157,7 +143,8 @@ async function runMetricLearning(options: MetricOptions, context: StepContext, t
 export const metricTrainStep: StepDefinition<typeof metricTrainStepOptions> = {
   description: 'Train an embedding model for retrieval (triplet loss by default); Recall@K on held-out classes.',
   options: metricTrainStepOptions,
-  references: (options) => (typeof options.model === 'string' ? [options.model] : []),
+  needsData: true,
+  produces: 'model',
   run: (options, context) => runMetricLearning(options, context),
 };
 
@@ -170,6 +157,7 @@ export const metricTrainStep: StepDefinition<typeof metricTrainStepOptions> = {
 export const metricDistillStep: StepDefinition<typeof metricDistillStepOptions> = {
   description: 'Distil an embedding student from a frozen teacher with RKD (1·distance + 2·angle by default); Recall@K on held-out classes.',
   options: metricDistillStepOptions,
-  references: (options) => [options.teacher, ...(typeof options.model === 'string' ? [options.model] : [])],
+  needsData: true,
+  produces: 'model',
   run: (options, context) => runMetricLearning(options, context, context.artifacts.get(options.teacher, 'model').model),
 };

@@ -78,7 +78,7 @@ function gatherImages(dataset: ArrayDataset, indices: Int32Array, normalization:
  */
 export function createMetricTrainer(options: MetricTrainerOptions): Trainer {
   const { model, teacher, loss, optimizer, schedule, train, test } = options;
-  if (loss.needsTeacher && teacher === undefined) {
+  if (loss.needs.teacher && teacher === undefined) {
     throw new InvalidArgumentError('teacher', 'a loss of this step reads a teacher (e.g. rkd:distance): use rkd:metric-distill with a teacher, or remove that loss.');
   }
   const recallK = options.recallK ?? [1, 2, 4, 8];

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { fromLayersModel, type Model, type ModelDefinition, type ModelSpec } from '@core/runtime';
+import { createLayerSeeds, fillModelOptions, fromLayersModel, parseModelOptions, randomSeed, requireInputShape, type Model, type ModelDefinition, type ModelSpec } from '@core/runtime';
 import { z } from 'zod';
-import { embeddingModelFields, freshSeed, parseBuilderOptions } from './embedding-model-options';
+import { embeddingModelFields } from './embedding-model-options';
 import { L2Normalization } from './l2-normalization-layer';
-import { createLayerSeeds } from './layer-seeds';
 
 /** Options of `rkd:mlp-embedding`. */
 export const mlpEmbeddingOptions = z.strictObject({
@@ -33,10 +32,10 @@ export function createMlpEmbedding(options: CreateMlpEmbeddingOptions): Model {
   return buildMlpEmbedding(options, { use: 'rkd:mlp-embedding' });
 }
 
-function buildMlpEmbedding(options: CreateMlpEmbeddingOptions, baseSpec: ModelSpec): Model {
-  const resolved = parseBuilderOptions(mlpEmbeddingOptions, options, 'rkd:mlp-embedding');
-  const inputShape = resolved.inputShape ?? options.inputShape;
-  const seed = resolved.seed ?? freshSeed();
+function buildMlpEmbedding(options: MlpEmbeddingOptionsInput, baseSpec: ModelSpec): Model {
+  const resolved = parseModelOptions(mlpEmbeddingOptions, options, 'rkd:mlp-embedding');
+  const inputShape = requireInputShape(resolved.inputShape, 'rkd:mlp-embedding');
+  const seed = resolved.seed ?? randomSeed();
   const name = resolved.name ?? 'mlp_embedding';
   const seedFor = createLayerSeeds(seed);
 
@@ -71,7 +70,7 @@ export const mlpEmbeddingDefinition: ModelDefinition<typeof mlpEmbeddingOptions>
   options: mlpEmbeddingOptions,
   create: (options, context) =>
     buildMlpEmbedding(
-      { ...options, inputShape: options.inputShape ?? context.inputShape, name: options.name ?? context.name, seed: options.seed ?? context.rng.seed() },
+      fillModelOptions(options, context, { numClasses: false }),
       context.spec,
     ),
 };

@@ -37,7 +37,7 @@ function createRelationalLoss(
   return {
     name,
     taps: { student: [options.student], teacher: [options.teacher] },
-    needsTeacher: true,
+    needs: { teacher: true },
     compute: (context: LossContext) =>
       tf.tidy(() => {
         const student = flattenFeature(readTappedFeature(context.features, options.student, 'student', name));

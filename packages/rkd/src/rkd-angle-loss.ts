@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertRank, assertSameBatch } from './argument-checks';
 import { l2Normalize } from './l2-normalize';
 import { smoothL1 } from './smooth-l1';
-import { stopGradient } from './stop-gradient';
+import { stopGradient } from '@core/runtime';
 
 /**
  * Cosines of the angles formed by every triplet of examples (`ψ_A` of RKD, Park et al. 2019, Eq. 6):

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertRank, assertSameBatch } from './argument-checks';
 import { pairwiseDistance } from './pairwise-distance';
 import { smoothL1 } from './smooth-l1';
-import { stopGradient, withoutGradient } from './stop-gradient';
+import { stopGradient, withoutGradient } from '@core/runtime';
 
 /**
  * Pairwise distances divided by their mean over off-diagonal pairs with positive distance

@@ -34,7 +34,7 @@ export const tripletLossDefinition: LossDefinition<typeof tripletLossOptions> = 
     return {
       name: 'rkd:triplet',
       taps: options.tap === undefined ? undefined : { student: [options.tap] },
-      needsTeacher: false,
+      needs: { labels: true },
       compute: (lossContext: LossContext) => {
         if (lossContext.labels === undefined) {
           throw new InvalidArgumentError('labels', 'rkd:triplet needs class labels; use it with a labelled dataset.');

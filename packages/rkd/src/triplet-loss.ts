@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, InvalidArgumentError } from '@core/runtime';
 import { assertRank } from './argument-checks';
-import { type RandomSource, sampleTriplets, type TripletSampling } from './triplet-sampling';
+import type { RandomSource } from '@core/datasets';
+import { sampleTriplets, type TripletSampling } from './triplet-sampling';
 
 /** Options of {@link tripletLoss}. */
 export interface TripletLossOptions {

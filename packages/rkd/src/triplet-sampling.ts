@@ -1,12 +1,8 @@
+import type { RandomSource } from '@core/datasets';
 import { InvalidArgumentError } from '@core/runtime';
 
 /** How {@link sampleTriplets} picks negatives for each (anchor, positive) pair. */
 export type TripletSampling = 'semi-hard' | 'distance-weighted' | 'all';
-
-/** A source of uniform numbers in [0, 1), such as the runtime's `Rng`. */
-export interface RandomSource {
-  next(): number;
-}
 
 /** Triplets as parallel index arrays into the batch. */
 export interface TripletIndices {

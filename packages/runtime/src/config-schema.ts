@@ -1,21 +1,7 @@
 import { z } from 'zod';
+import { componentSpec } from './references';
 
-/**
- * A reference to a registered component in config: `{ use: "<plugin>:<name>", ...options }`.
- * The runner validates the options against the component's own schema.
- */
-export const componentSpec = z.looseObject({
-  use: z.string().min(1),
-});
-
-/** A loss term in config: a component reference plus its weight in the sum (default 1). */
-export const lossSpec = z.looseObject({
-  use: z.string().min(1),
-  weight: z.number().nonnegative().optional(),
-});
-
-/** A model option: the name of an earlier step's model or architecture artifact, or a model spec. */
-export const modelReference = z.union([z.string().min(1), componentSpec]);
+export { componentSpec, lossSpec, modelReference } from './references';
 
 /** One pipeline step in config. Options other than `id`/`use` are checked by the step's schema. */
 export const stepConfigSchema = z.looseObject({
@@ -27,7 +13,7 @@ export const stepConfigSchema = z.looseObject({
 
 /** The `data` section. */
 export const dataConfigSchema = z.strictObject({
-  /** Dataset key (`mnist`, `fashion-mnist`, `core:idx`, …) or a spec with options. */
+  /** Dataset key (`core:mnist`) or a short name a plugin declares (`mnist`, `fashion-mnist`), or a spec with options. */
   dataset: z.union([z.string().min(1), componentSpec]),
   /** Fraction of the training split held out for validation (stratified, seeded). */
   validation: z.number().min(0).max(0.9).default(0.1),

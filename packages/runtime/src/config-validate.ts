@@ -1,135 +1,23 @@
 import { z } from 'zod';
-import type { ComponentKind } from './contracts';
+import type { ArtifactKind, ComponentKind, StepDefinition } from './contracts';
 import { closestMatch, didYouMean } from './did-you-mean';
 import { ConfigError, type ConfigIssue } from './errors';
 import { componentKindLabels, type Registry } from './registry';
 import { runConfigSchema, type RunConfig, type StepConfig } from './config-schema';
+import { findReferences } from './references';
+import { describeZodIssues, formatPath } from './zod-issues';
+
+export { describeZodIssues, formatPath } from './zod-issues';
 
 /** Keys a component reference may carry besides its own options. */
 const referenceKeys = new Set(['use', 'weight']);
 const referenceKinds: ComponentKind[] = ['models', 'losses', 'trainers', 'datasets', 'environments'];
-
-/** Short dataset names accepted in `data.dataset`. */
-const datasetAliases: Record<string, string> = {
-  mnist: 'core:mnist',
-  'fashion-mnist': 'core:fashion-mnist',
-  synthetic: 'core:synthetic',
-  idx: 'core:idx',
-  cifar10: 'core:cifar10',
-};
-
-/** Formats a zod path as `steps[1].loss[0].use`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let text = '';
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? String(part) : `.${String(part)}`;
-  }
-  return text;
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let current: unknown = root;
-  for (const part of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part as string];
-  }
-  return current;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current: z.ZodType = schema;
-  for (let depth = 0; depth < 10; depth += 1) {
-    const def = (current as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } })._zod.def;
-    if (def.innerType && ['optional', 'default', 'nullable', 'prefault', 'readonly', 'catch', 'nonoptional'].includes(def.type)) {
-      current = def.innerType;
-    } else if (def.type === 'pipe' && def.in) {
-      current = def.in;
-    } else {
-      break;
-    }
-  }
-  return current;
-}
-
-/** Keys an object schema at `path` allows (best effort, for "did you mean"). */
-function allowedKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
-  let current: z.ZodType | undefined = schema;
-  for (const part of path) {
-    if (!current) return [];
-    current = unwrap(current);
-    const def = (current as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; options?: z.ZodType[] } } })._zod.def;
-    if (def.type === 'object' && typeof part === 'string') current = def.shape?.[part];
-    else if (def.type === 'array') current = def.element;
-    else if (def.type === 'union' && def.options) current = def.options.find((option) => unwrap(option)._zod.def.type === 'object');
-    else return [];
-  }
-  if (!current) return [];
-  current = unwrap(current);
-  const def = (current as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType>; options?: z.ZodType[] } } })._zod.def;
-  if (def.type === 'object') return Object.keys(def.shape ?? {});
-  if (def.type === 'union' && def.options) {
-    return [...new Set(def.options.flatMap((option) => allowedKeysAt(option, [])))];
-  }
-  return [];
-}
-
-/**
- * Turns zod issues into config issues that say where, what was found and what is allowed.
- * `prefix` is the path of the validated value inside the whole config.
- */
-export function describeZodIssues(
-  error: z.ZodError,
-  schema: z.ZodType,
-  value: unknown,
-  prefix: ReadonlyArray<PropertyKey> = [],
-  ignoredKeys: ReadonlySet<string> = new Set(),
-): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const issue of error.issues) {
-    const path = [...prefix, ...issue.path];
-    const found = valueAt(value, issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      const allowed = allowedKeysAt(schema, issue.path);
-      for (const key of issue.keys) {
-        if (ignoredKeys.has(key) && issue.path.length === 0) continue;
-        issues.push({
-          path: formatPath([...path, key]),
-          message: `unknown option "${key}". ${didYouMean(key, allowed)}Allowed: ${allowed.join(', ') || '(none)'}.`,
-        });
-      }
-    } else if (issue.code === 'invalid_value') {
-      const values = (issue as unknown as { values: unknown[] }).values;
-      const suggestion = typeof found === 'string' ? didYouMean(found, values.map(String)) : '';
-      issues.push({
-        path: formatPath(path),
-        message: `found ${show(found)}. ${suggestion}Allowed: ${values.map((entry) => JSON.stringify(entry)).join(', ')}.`,
-      });
-    } else if (issue.code === 'invalid_type' && found === undefined) {
-      issues.push({ path: formatPath(path), message: `missing (expected ${(issue as unknown as { expected: string }).expected}).` });
-    } else {
-      issues.push({ path: formatPath(path), message: `${issue.message}; found ${show(found)}.` });
-    }
-  }
-  return issues;
-}
 
 /** Result of {@link validateConfig}: the config with every default filled in. */
 export interface ValidatedConfig {
   config: RunConfig;
   /** Steps with their options parsed by each step's schema (defaults filled). */
   steps: StepConfig[];
-}
-
-/** Resolves short dataset names (`mnist`) to registry keys (`core:mnist`). */
-export function resolveDatasetKey(name: string): string {
-  return datasetAliases[name] ?? name;
 }
 
 /**
@@ -145,15 +33,18 @@ export function validateConfig(raw: unknown, registry: Registry, options: { sour
   const rawSteps = Array.isArray((raw as { steps?: unknown })?.steps) ? ((raw as { steps: unknown[] }).steps) : [];
   const resolvedSteps: StepConfig[] = [];
   const seenIds = new Map<string, number>();
+  /** Artifacts produced by the steps validated so far: name → kind (`undefined` when the producer does not say). */
+  const produced = new Map<string, ArtifactKind | undefined>();
+  const hasData = (raw as { data?: unknown } | undefined)?.data !== undefined;
 
   // Data section: the dataset key and its options.
   const rawData = (raw as { data?: Record<string, unknown> } | undefined)?.data;
   let resolvedData: RunConfig['data'] | undefined = parsed.success ? parsed.data.data : undefined;
   if (rawData && typeof rawData === 'object' && rawData.dataset !== undefined) {
     const datasetValue = rawData.dataset;
-    const spec = typeof datasetValue === 'string' ? { use: resolveDatasetKey(datasetValue) } : (datasetValue as Record<string, unknown>);
+    const spec = typeof datasetValue === 'string' ? { use: datasetValue } : (datasetValue as Record<string, unknown>);
     if (spec && typeof spec.use === 'string') {
-      const resolved = resolveComponent('datasets', { ...spec, use: resolveDatasetKey(spec.use) }, ['data', 'dataset'], registry, issues);
+      const resolved = resolveComponent('datasets', { ...spec, use: registry.resolveDatasetKey(spec.use) }, ['data', 'dataset'], registry, issues);
       if (resolved && resolvedData) resolvedData = { ...resolvedData, dataset: resolved as { use: string } };
     }
   }
@@ -172,6 +63,7 @@ export function validateConfig(raw: unknown, registry: Registry, options: { sour
     if (typeof step.use !== 'string') return;
     if (!registry.has('steps', step.use)) {
       issues.push({ path: `steps[${index}].use`, message: unknownMessage('steps', step.use, registry) });
+      if (id !== undefined) produced.set(id, undefined);
       return;
     }
     const definition = registry.get('steps', step.use);
@@ -181,26 +73,13 @@ export function validateConfig(raw: unknown, registry: Registry, options: { sour
       issues.push(...describeZodIssues(result.error, definition.options, stepOptions, ['steps', index]));
       // Still check nested components, so one run of validate reports everything.
       resolveNested(stepOptions, ['steps', index], registry, issues);
+      if (id !== undefined) produced.set(id, undefined);
       return;
     }
     const options = result.data as Record<string, unknown>;
     // Nested component references ({ use: ... }) are checked against their own schemas.
     const resolvedOptions = resolveNested(options, ['steps', index], registry, issues) as Record<string, unknown>;
-    // Artifact references must name earlier steps.
-    if (definition.references) {
-      const available = [...seenIds.entries()].filter(([, position]) => position < index).map(([name]) => name);
-      for (const reference of definition.references(result.data)) {
-        if (!available.includes(reference)) {
-          const later = seenIds.has(reference) || rawSteps.slice(index + 1).some((other) => (other as { id?: string })?.id === reference);
-          issues.push({
-            path: `steps[${index}]`,
-            message: later
-              ? `uses "${reference}" before the step that produces it; move step "${reference}" earlier.`
-              : `uses artifact "${reference}", which no earlier step produces. ${didYouMean(reference, available)}Earlier steps: ${available.join(', ') || '(none)'}.`,
-          });
-        }
-      }
-    }
+    checkReferences(definition, result.data, index, id, rawSteps, produced, hasData, issues);
     if (id !== undefined) resolvedSteps.push({ id, use: step.use, ...resolvedOptions });
   });
 
@@ -209,6 +88,65 @@ export function validateConfig(raw: unknown, registry: Registry, options: { sour
   }
   const config: RunConfig = { ...parsed.data, data: resolvedData, steps: resolvedSteps };
   return { config, steps: resolvedSteps };
+}
+
+const kindArticles: Record<ArtifactKind, string> = { model: 'a model', dataset: 'a dataset', architecture: 'an architecture', value: 'a value' };
+
+/**
+ * Checks the artifact references of one step (found by walking its schema's reference options)
+ * against the artifacts of earlier steps, and its need of the run's data; then records what it produces.
+ */
+function checkReferences(
+  definition: StepDefinition,
+  options: unknown,
+  index: number,
+  id: string | undefined,
+  rawSteps: unknown[],
+  produced: Map<string, ArtifactKind | undefined>,
+  hasData: boolean,
+  issues: ConfigIssue[],
+): void {
+  const references = findReferences(definition.options, options);
+  let needsData = typeof definition.needsData === 'function' ? definition.needsData(options) : definition.needsData === true;
+  for (const reference of references) {
+    const path = formatPath(['steps', index, ...reference.path]);
+    if (reference.name === undefined) {
+      if (reference.mark.runDataWhenAbsent) needsData = true;
+      continue;
+    }
+    const available = [...produced.keys()];
+    if (!produced.has(reference.name)) {
+      const later = rawSteps.slice(index).some((other) => (other as { id?: string })?.id === reference.name);
+      issues.push({
+        path,
+        message: later
+          ? `uses "${reference.name}" before the step that produces it; move step "${reference.name}" earlier.`
+          : `uses artifact "${reference.name}", which no earlier step produces. ${didYouMean(reference.name, available)}Earlier artifacts: ${available.join(', ') || '(none)'}.`,
+      });
+      continue;
+    }
+    const kind = produced.get(reference.name);
+    if (kind !== undefined && !reference.mark.kinds.includes(kind)) {
+      const wanted = reference.mark.kinds.map((wantedKind) => kindArticles[wantedKind]).join(' or ');
+      const candidates = [...produced.entries()].filter(([, other]) => other !== undefined && reference.mark.kinds.includes(other)).map(([name]) => name);
+      issues.push({
+        path,
+        message: `"${reference.name}" is ${kindArticles[kind]}, but ${wanted}${reference.mark.spec ? ' (or a spec { use: ... })' : ''} is needed here. ${candidates.length > 0 ? `Artifacts that fit: ${candidates.join(', ')}.` : 'No earlier step produces one.'}`,
+      });
+    }
+  }
+  if (needsData && !hasData) {
+    const dataOption = references.find((reference) => reference.mark.runDataWhenAbsent);
+    issues.push({
+      path: formatPath(['steps', index]),
+      message: `step "${id ?? index}" needs data: add a "data" section (e.g. data: { dataset: mnist })${dataOption ? ` or name a dataset artifact in "${dataOption.path.join('.')}"` : ''}.`,
+    });
+  }
+  if (id === undefined) return;
+  const declared = definition.produces;
+  if (declared === undefined) produced.set(id, undefined);
+  else if (typeof declared === 'string') produced.set(id, declared);
+  else for (const [name, kind] of Object.entries(declared(options, id))) produced.set(name, kind);
 }
 
 function unknownMessage(kind: ComponentKind, key: string, registry: Registry): string {

@@ -7,9 +7,11 @@ export { satisfiesRange } from './semver';
 export { closestMatch, didYouMean, editDistance } from './did-you-mean';
 export { createRegistry, componentKindLabels, type Registry, type CreateRegistryOptions, type RegisteredComponent, type DefinitionOf } from './registry';
 export * from './config-schema';
-export { validateConfig, formatPath, describeZodIssues, resolveDatasetKey, type ValidatedConfig } from './config-validate';
+export { validateConfig, type ValidatedConfig } from './config-validate';
+export { registerPluginLayers } from './plugin-layers';
+export * from './kit';
 export { loadConfigFile, parseConfigText, type LoadedConfig } from './config-load';
-export { loadPlugins, type LoadedPlugins } from './plugin-load';
+export { findInstalledPlugins, loadPlugins, pluginKeyword, type LoadedPlugins } from './plugin-load';
 export * from './backends';
 export * from './models';
 export * from './io';
@@ -32,15 +34,5 @@ export {
 } from './engine/runner';
 export { createClassifierTrainer, type ClassifierTrainerOptions } from './builtins/classifier-trainer';
 export { corePlugin } from './builtins/core-plugin';
-export { lossUpdate, type LossUpdateOptions } from './builtins/loss-update';
-export {
-  createVariableNaming,
-  getOptimizerState,
-  getTrainingState,
-  setOptimizerState,
-  setTrainingState,
-  type TrainingStateParts,
-  type VariableNaming,
-} from './builtins/optimizer-state';
 export { coreStepDefinitions, trainStepOptions, distillStepOptions, evaluateStepOptions, exportStepOptions } from './builtins/steps';
 export { coreDatasetDefinitions } from './builtins/datasets';

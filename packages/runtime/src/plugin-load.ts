@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -86,4 +86,46 @@ export async function loadPlugins(names: readonly string[], options: { directori
     plugins.push(plugin);
   }
   return { plugins, issues };
+}
+
+/** The keyword a plugin package lists in its package.json, by which {@link findInstalledPlugins} finds it. */
+export const pluginKeyword = 'core-plugin';
+
+function readManifest(file: string): { name?: string; keywords?: unknown } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { name?: string; keywords?: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Names of the plugin packages installed where `directories` (default: the working directory) can
+ * import them: every package in a `node_modules` folder of those directories or their parents whose
+ * package.json lists the keyword `core-plugin`, sorted. Reads package.json files only; imports nothing.
+ */
+export function findInstalledPlugins(directories: readonly string[] = [process.cwd()]): string[] {
+  const found = new Set<string>();
+  const visited = new Set<string>();
+  for (const start of directories) {
+    let directory = path.resolve(start);
+    for (;;) {
+      const modules = path.join(directory, 'node_modules');
+      if (!visited.has(modules) && existsSync(modules)) {
+        visited.add(modules);
+        for (const entry of readdirSync(modules)) {
+          if (entry.startsWith('.')) continue;
+          const packageDirectories = entry.startsWith('@') ? readdirSync(path.join(modules, entry)).map((inner) => path.join(modules, entry, inner)) : [path.join(modules, entry)];
+          for (const packageDirectory of packageDirectories) {
+            const manifest = readManifest(path.join(packageDirectory, 'package.json'));
+            if (manifest?.name && Array.isArray(manifest.keywords) && manifest.keywords.includes(pluginKeyword)) found.add(manifest.name);
+          }
+        }
+      }
+      const parent = path.dirname(directory);
+      if (parent === directory) break;
+      directory = parent;
+    }
+  }
+  return [...found].sort();
 }

@@ -13,7 +13,7 @@ const loss = defineLoss({
 describe('createRegistry', () => {
   it('holds the core plugin and namespaces plugin keys', () => {
     const registry = createRegistry().use(definePlugin({ meta: { name: 'demo', version: '1.0.0', runtime: '^0.1.0' }, losses: { zero: loss } }));
-    expect(registry.keys('losses')).toEqual(['core:cross-entropy', 'core:kd', 'demo:zero']);
+    expect(registry.keys('losses')).toEqual(['core:cross-entropy', 'core:kd', 'core:soft-targets', 'demo:zero']);
     expect(registry.keys('steps')).toEqual(['core:distill', 'core:evaluate', 'core:export', 'core:train']);
     expect(registry.get('losses', 'demo:zero')).toBe(loss);
   });
@@ -36,7 +36,7 @@ describe('createRegistry', () => {
     })();
     expect(UnknownComponentError.isInstance(error)).toBe(true);
     expect(CoreError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toBe('unknown loss "core:kdd". Did you mean "core:kd"? Loaded losses: core:cross-entropy, core:kd.');
+    expect((error as Error).message).toBe('unknown loss "core:kdd". Did you mean "core:kd"? Loaded losses: core:cross-entropy, core:kd, core:soft-targets.');
     expect(() => registry.get('losses', 'rkd:distance')).toThrow(/Plugin "rkd" is not loaded/);
   });
 
@@ -53,6 +53,31 @@ describe('createRegistry', () => {
     expect(() => registry.use({} as never)).toThrow(/not a plugin/);
     registry.freeze();
     expect(() => registry.use(definePlugin({ meta: { name: 'late', version: '1.0.0', runtime: '*' } }))).toThrow(/frozen/);
+  });
+});
+
+describe('dataset aliases', () => {
+  const datasets = (aliases: string[]) => ({
+    tiny: { aliases, options: z.strictObject({}), create: () => Promise.reject(new Error('not loaded in this test')) },
+  });
+
+  it('resolves the short names plugins declare, and leaves full keys alone', () => {
+    const registry = createRegistry().use(definePlugin({ meta: { name: 'demo', version: '1.0.0', runtime: '*' }, datasets: datasets(['tiny']) }));
+    expect(registry.resolveDatasetKey('mnist')).toBe('core:mnist');
+    expect(registry.resolveDatasetKey('fashion-mnist')).toBe('core:fashion-mnist');
+    expect(registry.resolveDatasetKey('tiny')).toBe('demo:tiny');
+    expect(registry.resolveDatasetKey('demo:tiny')).toBe('demo:tiny');
+    expect(registry.resolveDatasetKey('unknown')).toBe('unknown');
+    expect(registry.datasetAliases()).toMatchObject({ mnist: 'core:mnist', tiny: 'demo:tiny' });
+  });
+
+  it('refuses an alias another plugin took, and leaves the registry unchanged', () => {
+    const registry = createRegistry();
+    expect(() => registry.use(definePlugin({ meta: { name: 'demo', version: '1.0.0', runtime: '*' }, datasets: datasets(['mnist']) }))).toThrow(
+      /dataset alias "mnist" of "demo:tiny" is already the alias of "core:mnist"/,
+    );
+    expect(registry.has('datasets', 'demo:tiny')).toBe(false);
+    expect(registry.plugins().map((plugin) => plugin.meta.name)).toEqual(['core']);
   });
 });
 

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import type { ComponentKind, Plugin } from './contracts';
 import { didYouMean } from './did-you-mean';
 import { CoreError, PluginIncompatibleError, UnknownComponentError } from './errors';
 import { corePlugin } from './builtins/core-plugin';
+import { registerPluginLayers } from './plugin-layers';
 import { satisfiesRange } from './semver';
 import { RUNTIME_VERSION } from './version';
 
@@ -48,6 +48,13 @@ export interface Registry {
   entries<K extends ComponentKind>(kind: K): RegisteredComponent<K>[];
   /** The plugins in the order they were added. */
   plugins(): Plugin[];
+  /**
+   * The full key of a dataset given by its short name (`mnist` → `core:mnist`), from the aliases
+   * the loaded plugins declare; a full key or an unknown name is returned unchanged.
+   */
+  resolveDatasetKey(name: string): string;
+  /** Short dataset names and the keys they stand for. */
+  datasetAliases(): Record<string, string>;
 }
 
 /** Options of {@link createRegistry}. */
@@ -65,6 +72,7 @@ export interface CreateRegistryOptions {
 export function createRegistry(options: CreateRegistryOptions = {}): Registry {
   const components = new Map<ComponentKind, Map<string, RegisteredComponent>>(componentKinds.map((kind) => [kind, new Map()]));
   const plugins: Plugin[] = [];
+  const aliases = new Map<string, string>();
   let frozen = false;
 
   const registry: Registry = {
@@ -86,22 +94,33 @@ export function createRegistry(options: CreateRegistryOptions = {}): Registry {
           `plugin "${name}" ${plugin.meta.version} needs @core/runtime ${plugin.meta.runtime}, but this is ${RUNTIME_VERSION}. Install a version of "${name}" built for runtime ${RUNTIME_VERSION}, or a runtime in ${plugin.meta.runtime}.`,
         );
       }
+      const added: Array<[ComponentKind, RegisteredComponent]> = [];
+      const addedAliases: Array<[string, string]> = [];
       for (const kind of componentKinds) {
         const section = plugin[kind] as Record<string, unknown> | undefined;
         if (!section) continue;
         const table = components.get(kind)!;
         for (const [key, definition] of Object.entries(section)) {
           const fullKey = `${name}:${key}`;
-          if (table.has(fullKey)) {
+          if (table.has(fullKey) || added.some(([addedKind, entry]) => addedKind === kind && entry.key === fullKey)) {
             throw new PluginIncompatibleError(name, `${componentKindLabels[kind]} "${fullKey}" is registered twice.`);
           }
-          table.set(fullKey, { key: fullKey, kind, plugin: name, definition: definition as DefinitionOf<typeof kind> });
+          added.push([kind, { key: fullKey, kind, plugin: name, definition: definition as DefinitionOf<typeof kind> }]);
+          if (kind === 'datasets') {
+            for (const alias of (definition as { aliases?: readonly string[] }).aliases ?? []) {
+              const taken = aliases.get(alias) ?? addedAliases.find(([existing]) => existing === alias)?.[1];
+              if (taken !== undefined) {
+                throw new PluginIncompatibleError(name, `dataset alias "${alias}" of "${fullKey}" is already the alias of "${taken}"; configs could not tell them apart. Remove the alias; the full key "${fullKey}" always works.`);
+              }
+              addedAliases.push([alias, fullKey]);
+            }
+          }
         }
       }
-      for (const layer of plugin.layers ?? []) {
-        // Registered for (de)serialisation under the layer's className (what tfjs writes to model.json); doing it here, not on import, keeps imports side-effect free.
-        tf.serialization.registerClass(layer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, `core.${name}`);
-      }
+      // Layers first: a collision there must leave the registry unchanged.
+      registerPluginLayers(plugin);
+      for (const [kind, entry] of added) components.get(kind)!.set(entry.key, entry);
+      for (const [alias, key] of addedAliases) aliases.set(alias, key);
       plugins.push(plugin);
       return registry;
     },
@@ -136,6 +155,12 @@ export function createRegistry(options: CreateRegistryOptions = {}): Registry {
     },
     plugins() {
       return [...plugins];
+    },
+    resolveDatasetKey(name) {
+      return aliases.get(name) ?? name;
+    },
+    datasetAliases() {
+      return Object.fromEntries(aliases);
     },
   };
 

@@ -21,6 +21,7 @@ export function createTestLossContext(parts: Partial<LossContext>): LossContext 
     outputs: parts.outputs ?? tf.zeros([1]),
     features: parts.features ?? {},
     teacherFeatures: parts.teacherFeatures ?? {},
+    tensors: parts.tensors ?? {},
     epoch: parts.epoch ?? 0,
     step: parts.step ?? 0,
     ...(parts.labels === undefined ? {} : { labels: parts.labels }),

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { createBatches, type ArrayDataset, type Batch } from '@core/datasets';
-import type { LoopPosition, Metrics, Model, Trainer } from '../contracts';
+import type { Dataset, LoopPosition, Metrics, Model, Normalization, Trainer } from '../contracts';
 import { InvalidArgumentError } from '../errors';
 import type { Rng } from '../rng';
 import type { CombinedLoss } from '../training/combine-losses';
 import { evaluateClassifier } from '../training/evaluate-classifier';
 import type { Optimizer } from '../training/optimizer';
 import type { LearningRateSchedule } from '../training/learning-rate-schedule';
-import { lossUpdate } from './loss-update';
-import { getTrainingState, setTrainingState } from './optimizer-state';
+import { lossUpdate } from '../kit/loss-update';
+import { getTrainingState, setTrainingState } from '../kit/training-state';
 
 /** Options of {@link createClassifierTrainer}. */
 export interface ClassifierTrainerOptions {
@@ -20,11 +20,12 @@ export interface ClassifierTrainerOptions {
   loss: CombinedLoss;
   optimizer: Optimizer;
   schedule: LearningRateSchedule;
-  train: ArrayDataset;
-  validation?: ArrayDataset;
+  /** Images (and labels, and soft targets when the data carries them). */
+  train: Dataset;
+  validation?: Dataset;
   epochs: number;
   batchSize: number;
-  normalization?: { mean: number[]; std: number[] };
+  normalization?: Normalization;
   augment?: { crop?: number; flip?: boolean };
   /** Drop the last incomplete batch of each epoch (default true: batch-norm statistics stay stable). */
   dropLast?: boolean;
@@ -34,12 +35,18 @@ export interface ClassifierTrainerOptions {
  * Supervised and distillation training of a classifier: shuffled (and optionally augmented) batches
  * each epoch, the configured weighted loss, per-batch learning rate from the schedule, validation
  * loss and accuracy each epoch. Teacher outputs and tapped features are computed without gradient.
+ * Soft targets of the data (a generated dataset labelled by a teacher) reach the losses as
+ * `context.targets`.
  */
 export function createClassifierTrainer(options: ClassifierTrainerOptions): Trainer {
   const { model, teacher, loss, optimizer, schedule, train, validation } = options;
-  if (loss.needsTeacher && !teacher) {
+  if (loss.needs.teacher && !teacher) {
     throw new InvalidArgumentError('teacher', 'a loss in this step reads a teacher (e.g. core:kd): use core:distill with a teacher, or remove that loss.');
   }
+  if (loss.needs.targets && train.targets === undefined) {
+    throw new InvalidArgumentError('loss', `a loss in this step reads soft targets (core:soft-targets), but the training data "${train.name}" carries none: train on a dataset artifact labelled by a teacher (data: <artifact>).`);
+  }
+  const images = train as ArrayDataset;
   const dropLast = options.dropLast ?? true;
   let batches: Batch[] = [];
   const batchesPerEpoch = Math.max(1, dropLast ? Math.floor(train.count / options.batchSize) : Math.ceil(train.count / options.batchSize));
@@ -48,7 +55,7 @@ export function createClassifierTrainer(options: ClassifierTrainerOptions): Trai
     epochs: options.epochs,
     batchesPerEpoch: () => batchesPerEpoch,
     startEpoch(_epoch: number, rng: Rng) {
-      batches = createBatches(train, {
+      batches = createBatches(images, {
         batchSize: options.batchSize,
         shuffle: true,
         random: rng,
@@ -60,13 +67,15 @@ export function createClassifierTrainer(options: ClassifierTrainerOptions): Trai
     trainBatch(position: LoopPosition): Metrics {
       const batch = batches[position.batch];
       optimizer.learningRate = schedule(position.epoch, position.batch);
-      const inputs = tf.tensor4d(batch.images, batch.shape);
+      const inputs = tf.tensor(batch.images, batch.shape);
       const labels = tf.tensor1d(batch.labels, 'int32');
+      const targets = batch.targets === undefined ? undefined : tf.tensor2d(batch.targets, [batch.size, train.numClasses]);
       try {
-        return lossUpdate({ model, teacher, loss, optimizer, inputs, labels, position, accuracy: true });
+        return lossUpdate({ model, teacher, loss, optimizer, inputs, labels, targets, position, accuracy: true });
       } finally {
         inputs.dispose();
         labels.dispose();
+        targets?.dispose();
       }
     },
     async evaluate(): Promise<Metrics> {

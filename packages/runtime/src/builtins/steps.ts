@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { lossSpec, modelReference } from '../config-schema';
-import type { LossSpec, Metrics, Model, StepContext, StepDefinition, StepResult } from '../contracts';
+import type { Metrics, Model, StepContext, StepDefinition, StepResult } from '../contracts';
 import { InvalidArgumentError } from '../errors';
 import { atomicWriteFile, fileSystemIO } from '../io';
-import { combineLosses } from '../training/combine-losses';
+import { modelSizeMetrics, trainModel } from '../kit/train-model';
+import { artifactReference, dataReference, lossSpec, modelReference } from '../references';
 import { evaluateClassifier } from '../training/evaluate-classifier';
-import { createSchedule, scheduleOptions } from '../training/learning-rate-schedule';
-import { createOptimizer, optimizerOptions } from '../training/optimizer-options';
+import { scheduleOptions } from '../training/learning-rate-schedule';
+import { optimizerOptions } from '../training/optimizer-options';
 import { createClassifierTrainer } from './classifier-trainer';
 
 const augmentOptions = z
@@ -21,6 +21,11 @@ const augmentOptions = z
   .default({ crop: 0, flip: false });
 
 const trainingFields = {
+  /**
+   * The data to train on: the name of an earlier step's dataset artifact (generated samples), or
+   * left out for the run's `data` section.
+   */
+  data: dataReference(),
   epochs: z.number().int().positive().default(5),
   batchSize: z.number().int().positive().default(64),
   optimizer: optimizerOptions.prefault({ type: 'adam', learningRate: 1e-3 }),
@@ -43,7 +48,7 @@ export const trainStepOptions = z.strictObject({
 /** Options of `core:distill`. */
 export const distillStepOptions = z.strictObject({
   /** Name of an earlier step's model, used frozen as the teacher. */
-  teacher: z.string().min(1),
+  teacher: artifactReference('model'),
   /** The student: a model spec or the name of an earlier step's model or architecture. */
   model: modelReference,
   ...trainingFields,
@@ -59,7 +64,9 @@ export const distillStepOptions = z.strictObject({
 /** Options of `core:evaluate`. */
 export const evaluateStepOptions = z.strictObject({
   /** Names of earlier steps' models. */
-  models: z.array(z.string().min(1)).min(1),
+  models: z.array(artifactReference('model')).min(1),
+  /** An earlier step's dataset artifact to evaluate on; left out, the run's data. */
+  data: dataReference(),
   split: z.enum(['test', 'validation']).default('test'),
   batchSize: z.number().int().positive().default(256),
   /** Extra top-k accuracies, e.g. [5]. */
@@ -69,61 +76,48 @@ export const evaluateStepOptions = z.strictObject({
 /** Options of `core:export`. */
 export const exportStepOptions = z.strictObject({
   /** Name of an earlier step's model. */
-  model: z.string().min(1),
+  model: artifactReference('model'),
   format: z.enum(['layers-model']).default('layers-model'),
 });
 
 async function trainClassifier(options: z.output<typeof distillStepOptions> | z.output<typeof trainStepOptions>, context: StepContext, teacher?: Model): Promise<StepResult> {
-  const data = context.data;
-  const model = context.resolveModel(options.model, { name: context.id });
-  const loss = combineLosses(
-    (options.loss as LossSpec[]).map((spec) => ({ loss: context.createLoss(spec), weight: spec.weight ?? 1 })),
+  const data = context.resolveData(options.data);
+  const monitor = data.validation ? options.monitor : undefined;
+  const { model, fit } = await trainModel(
+    context,
+    {
+      ...options,
+      batchesPerEpoch: Math.max(1, Math.floor(data.train.count / options.batchSize)),
+      inputShape: data.train.shape,
+      numClasses: data.train.numClasses,
+      fit: { monitor, mode: options.monitor.includes('loss') ? 'min' : 'max' },
+    },
+    ({ model, loss, optimizer, schedule }) =>
+      createClassifierTrainer({
+        name: context.id,
+        model,
+        teacher,
+        loss,
+        optimizer,
+        schedule,
+        train: data.train,
+        validation: data.validation,
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        normalization: data.normalization,
+        augment: options.augment,
+      }),
   );
-  const optimizer = createOptimizer(options.optimizer);
-  const batchesPerEpoch = Math.max(1, Math.floor(data.train.count / options.batchSize));
-  const schedule = createSchedule(options.schedule, { baseLearningRate: optimizer.learningRate, epochs: options.epochs, batchesPerEpoch });
-  const trainer = createClassifierTrainer({
-    name: context.id,
-    model,
-    teacher,
-    loss,
-    optimizer,
-    schedule,
-    train: data.train,
-    validation: data.validation,
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    normalization: data.normalization,
-    augment: options.augment,
-  });
-  let succeeded = false;
-  try {
-    const result = await context.fit(trainer, { monitor: data.validation ? options.monitor : undefined, mode: options.monitor.includes('loss') ? 'min' : 'max' });
-    if (options.restoreBest && result.best) {
-      const { readWeights } = await import('../io');
-      const best = await readWeights(path.join(context.stepDirectory, 'best'), 'tensors');
-      try {
-        trainer.setState(best);
-      } finally {
-        for (const tensor of Object.values(best)) tensor.dispose();
-      }
-    }
-    const metrics: Metrics = { ...result.last, params: model.countParams(), flops: model.countFlops(), seconds: result.seconds };
-    if (result.best && options.monitor in result.best) metrics[`best_${options.monitor}`] = result.best[options.monitor];
-    succeeded = true;
-    return { artifacts: { [context.id]: { kind: 'model', model } }, metrics };
-  } finally {
-    if (!succeeded) model.dispose();
-    loss.dispose();
-    optimizer.dispose();
-  }
+  const metrics: Metrics = { ...fit.last, ...modelSizeMetrics(model), seconds: fit.seconds };
+  if (fit.best && options.monitor in fit.best) metrics[`best_${options.monitor}`] = fit.best[options.monitor];
+  return { artifacts: { [context.id]: { kind: 'model', model } }, metrics };
 }
 
 /** `core:train`: supervised training of a classifier. */
 export const trainStep: StepDefinition<typeof trainStepOptions> = {
   description: 'Train a classifier with a weighted sum of losses (default softmax cross-entropy).',
   options: trainStepOptions,
-  references: (options) => (typeof options.model === 'string' ? [options.model] : []),
+  produces: 'model',
   run: (options, context) => trainClassifier(options, context),
 };
 
@@ -131,7 +125,7 @@ export const trainStep: StepDefinition<typeof trainStepOptions> = {
 export const distillStep: StepDefinition<typeof distillStepOptions> = {
   description: 'Train a student from a frozen teacher with a weighted sum of losses (default 0.1 CE + 0.9 KD at T = 4).',
   options: distillStepOptions,
-  references: (options) => [options.teacher, ...(typeof options.model === 'string' ? [options.model] : [])],
+  produces: 'model',
   run: (options, context) => trainClassifier(options, context, context.artifacts.get(options.teacher, 'model').model),
 };
 
@@ -139,14 +133,22 @@ export const distillStep: StepDefinition<typeof distillStepOptions> = {
 export const evaluateStep: StepDefinition<typeof evaluateStepOptions> = {
   description: 'Evaluate models on the test (or validation) split: loss, accuracy, top-k, parameters, FLOPs.',
   options: evaluateStepOptions,
-  references: (options) => options.models,
+  produces: () => ({}),
   async run(options, context) {
-    const dataset = options.split === 'test' ? context.data.test : context.data.validation;
-    if (!dataset) throw new InvalidArgumentError('split', `core:evaluate: the config has no validation split; set data.validation > 0 or use split: test.`);
+    const data = context.resolveData(options.data);
+    const dataset = options.split === 'test' ? data.test : data.validation;
+    if (!dataset) {
+      throw new InvalidArgumentError(
+        'split',
+        options.data === undefined
+          ? `core:evaluate: the config has no ${options.split} split; ${options.split === 'validation' ? 'set data.validation > 0 or use split: test' : 'use split: validation'}.`
+          : `core:evaluate: dataset "${options.data}" has no ${options.split} split; evaluate on the run's data (leave out "data") or choose another split.`,
+      );
+    }
     const metrics: Metrics = {};
     for (const name of options.models) {
       const model = context.artifacts.get(name, 'model').model;
-      const result = await evaluateClassifier(model, dataset, { batchSize: options.batchSize, normalize: context.data.normalization, topK: options.topK });
+      const result = await evaluateClassifier(model, dataset, { batchSize: options.batchSize, normalize: data.normalization, topK: options.topK });
       for (const [metric, value] of Object.entries(result)) metrics[`${name}_${metric}`] = value as number;
       metrics[`${name}_params`] = model.countParams();
       metrics[`${name}_flops`] = model.countFlops();
@@ -162,7 +164,7 @@ export const evaluateStep: StepDefinition<typeof evaluateStepOptions> = {
 export const exportStep: StepDefinition<typeof exportStepOptions> = {
   description: 'Export a model as a TensorFlow.js LayersModel (model.json + weights.bin) with its input normalisation.',
   options: exportStepOptions,
-  references: (options) => [options.model],
+  produces: () => ({}),
   async run(options, context) {
     const model = context.artifacts.get(options.model, 'model').model;
     const layersModel = model.toLayersModel();
@@ -170,12 +172,14 @@ export const exportStep: StepDefinition<typeof exportStepOptions> = {
     const directory = path.join(context.runDirectory, 'exports', options.model);
     await mkdir(directory, { recursive: true });
     await layersModel.save(fileSystemIO(directory));
+    const data = context.hasData ? context.data : undefined;
     const preprocessing = {
       inputShape: model.inputShape,
+      ...(model.inputShapes === undefined ? {} : { inputShapes: model.inputShapes }),
       layout: 'NHWC',
-      scale: context.data.normalization ? 'pixels in [0, 1], then (x - mean) / std per channel' : 'pixels in [0, 1]',
-      normalization: context.data.normalization ?? null,
-      classNames: context.data.train.classNames ?? null,
+      scale: data?.normalization ? 'pixels in [0, 1], then (x - mean) / std per channel' : 'as the model was trained',
+      normalization: data?.normalization ?? null,
+      classNames: data?.train.classNames ?? null,
     };
     await atomicWriteFile(path.join(directory, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
     context.logger.info(`exported ${options.model} to ${directory}`);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Artifact, ArtifactKind, ArtifactStore, Model, ModelSpec } from '../contracts';
+import type { Artifact, ArtifactKind, ArtifactStore, Dataset, DatasetSplits, Model, ModelShapeContext, ModelSpec } from '../contracts';
 import { didYouMean } from '../did-you-mean';
 import { ArtifactError, CheckpointError } from '../errors';
-import { atomicWriteFile, readWeights, writeWeights } from '../io';
+import { atomicWriteFile, readArrays, readWeights, writeArrays, writeWeights } from '../io';
 
 /** A mutable {@link ArtifactStore} the runner fills as steps finish. */
 export interface MutableArtifactStore extends ArtifactStore {
@@ -53,6 +53,74 @@ interface SavedModelInfo {
   outputShape: number[];
 }
 
+interface SavedSplitInfo {
+  name: string;
+  shape: number[];
+  numClasses: number;
+  classNames?: string[];
+  count: number;
+  targets: boolean;
+}
+
+interface SavedDatasetInfo {
+  kind: 'dataset';
+  splits: Record<string, SavedSplitInfo>;
+  normalization?: DatasetSplits['normalization'];
+}
+
+const splitNames = ['train', 'validation', 'test'] as const;
+
+async function saveDataset(target: string, dataset: DatasetSplits): Promise<void> {
+  const info: SavedDatasetInfo = { kind: 'dataset', splits: {}, ...(dataset.normalization ? { normalization: dataset.normalization } : {}) };
+  for (const split of splitNames) {
+    const data = dataset[split];
+    if (data === undefined) continue;
+    await writeArrays(target, split, { images: data.images, labels: data.labels, ...(data.targets ? { targets: data.targets } : {}) });
+    info.splits[split] = {
+      name: data.name,
+      shape: [...data.shape],
+      numClasses: data.numClasses,
+      ...(data.classNames ? { classNames: [...data.classNames] } : {}),
+      count: data.count,
+      targets: data.targets !== undefined,
+    };
+  }
+  await atomicWriteFile(path.join(target, 'artifact.json'), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+async function loadDataset(target: string, info: SavedDatasetInfo): Promise<DatasetSplits> {
+  const splits: Partial<Record<(typeof splitNames)[number], Dataset>> = {};
+  for (const split of splitNames) {
+    const saved = info.splits?.[split];
+    if (saved === undefined) continue;
+    const arrays = await readArrays(target, split);
+    const images = arrays.images as Float32Array | undefined;
+    const labels = arrays.labels as Int32Array | undefined;
+    const size = saved.shape.reduce((product, value) => product * value, 1);
+    if (!(images instanceof Float32Array) || !(labels instanceof Int32Array) || labels.length !== saved.count || images.length !== saved.count * size) {
+      throw new CheckpointError(target, `dataset artifact ${target} (${split}) does not match its artifact.json (${saved.count} examples of [${saved.shape.join(', ')}]); the files are damaged. Delete the step directory to rerun the step.`);
+    }
+    const targets = saved.targets ? (arrays.targets as Float32Array | undefined) : undefined;
+    if (saved.targets && (!(targets instanceof Float32Array) || targets.length !== saved.count * saved.numClasses)) {
+      throw new CheckpointError(target, `dataset artifact ${target} (${split}) lacks its soft targets; the files are damaged. Delete the step directory to rerun the step.`);
+    }
+    splits[split] = {
+      name: saved.name,
+      images,
+      labels,
+      shape: saved.shape,
+      numClasses: saved.numClasses,
+      ...(saved.classNames ? { classNames: saved.classNames } : {}),
+      count: saved.count,
+      ...(targets ? { targets } : {}),
+    };
+  }
+  if (splits.train === undefined) {
+    throw new CheckpointError(target, `dataset artifact ${target} has no train split; the files are damaged. Delete the step directory to rerun the step.`);
+  }
+  return { ...splits, train: splits.train, ...(info.normalization ? { normalization: info.normalization } : {}) };
+}
+
 /** Saves artifacts of a finished step so that a resumed run can restore them without rerunning it. */
 export async function saveArtifacts(directory: string, artifacts: Record<string, Artifact>): Promise<void> {
   for (const [name, artifact] of Object.entries(artifacts)) {
@@ -70,8 +138,7 @@ export async function saveArtifacts(directory: string, artifacts: Record<string,
       };
       await atomicWriteFile(path.join(target, 'artifact.json'), `${JSON.stringify(info, null, 2)}\n`);
     } else if (artifact.kind === 'dataset') {
-      // Datasets are rebuilt by rerunning cheap steps; mark them so restore can tell.
-      await atomicWriteFile(path.join(target, 'artifact.json'), `${JSON.stringify({ kind: 'dataset', persisted: false })}\n`);
+      await saveDataset(target, artifact.dataset);
     } else {
       await atomicWriteFile(path.join(target, 'artifact.json'), `${JSON.stringify(artifact, null, 2)}\n`);
     }
@@ -79,41 +146,50 @@ export async function saveArtifacts(directory: string, artifacts: Record<string,
 }
 
 /**
- * Restores artifacts saved by {@link saveArtifacts}. Returns `undefined` when one of them cannot be
- * restored from disk (the step then reruns).
+ * Restores artifacts saved by {@link saveArtifacts}: models (rebuilt from their specs, which hold
+ * their shapes, and loaded with their weights), datasets, architectures and values. Returns
+ * `undefined` when the step saved none (an older run: the step then reruns).
+ *
+ * @throws CheckpointError for a damaged artifact (the models restored so far are released).
  */
-export async function loadArtifacts(
-  directory: string,
-  createModel: (spec: ModelSpec, options: { inputShape: readonly number[]; numClasses: number; name: string }) => Model,
-): Promise<Record<string, Artifact> | undefined> {
+export async function loadArtifacts(directory: string, createModel: (spec: ModelSpec, options: ModelShapeContext) => Model): Promise<Record<string, Artifact> | undefined> {
   if (!existsSync(directory)) return undefined;
   const result: Record<string, Artifact> = {};
-  for (const name of await readdir(directory)) {
-    const file = path.join(directory, name, 'artifact.json');
-    if (!existsSync(file)) continue;
-    let info: Record<string, unknown>;
-    try {
-      info = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new CheckpointError(file, `artifact ${file} is corrupt: ${(error as Error).message}. Delete the step directory to rerun the step.`, { cause: error });
-    }
-    if (info.kind === 'model') {
-      const saved = info as unknown as SavedModelInfo;
-      const model = createModel(saved.spec, { inputShape: saved.inputShape, numClasses: saved.outputShape.at(-1) ?? 1, name: saved.name });
-      const weights = await readWeights(path.join(directory, name), 'weights');
+  try {
+    for (const name of await readdir(directory)) {
+      const file = path.join(directory, name, 'artifact.json');
+      if (!existsSync(file)) continue;
+      let info: Record<string, unknown>;
       try {
-        model.setWeights(weights);
-      } finally {
-        for (const tensor of Object.values(weights)) tensor.dispose();
+        info = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      } catch (error) {
+        throw new CheckpointError(file, `artifact ${file} is corrupt: ${(error as Error).message}. Delete the step directory to rerun the step.`, { cause: error });
       }
-      result[name] = { kind: 'model', model };
-    } else if (info.kind === 'dataset') {
-      // Datasets are not persisted: the step reruns, so release what was restored so far.
-      for (const restored of Object.values(result)) if (restored.kind === 'model') restored.model.dispose();
-      return undefined;
-    } else {
-      result[name] = info as unknown as Artifact;
+      if (info.kind === 'model') {
+        const saved = info as unknown as SavedModelInfo;
+        // The spec holds the shapes it was built with; the output shape says nothing of a class count (a generator's is an image).
+        const model = createModel(saved.spec, { inputShape: saved.inputShape, name: saved.name });
+        result[name] = { kind: 'model', model };
+        const weights = await readWeights(path.join(directory, name), 'weights');
+        try {
+          model.setWeights(weights);
+        } finally {
+          for (const tensor of Object.values(weights)) tensor.dispose();
+        }
+      } else if (info.kind === 'dataset') {
+        if ((info as { persisted?: boolean }).persisted === false) {
+          // Written by a runtime that did not persist datasets: the step reruns.
+          for (const restored of Object.values(result)) if (restored.kind === 'model') restored.model.dispose();
+          return undefined;
+        }
+        result[name] = { kind: 'dataset', dataset: await loadDataset(path.join(directory, name), info as unknown as SavedDatasetInfo) };
+      } else {
+        result[name] = info as unknown as Artifact;
+      }
     }
+  } catch (error) {
+    for (const restored of Object.values(result)) if (restored.kind === 'model') restored.model.dispose();
+    throw error;
   }
   return result;
 }

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { Metrics } from '../contracts';
+import type { Metrics, TrainerBuffers } from '../contracts';
 import { CheckpointError } from '../errors';
-import { atomicWriteFile, readWeights, writeWeights } from '../io';
+import { atomicWriteFile, readArrays, readWeights, writeArrays, writeWeights } from '../io';
 import type { RngState } from '../rng';
 
 /** Format version of checkpoints written by this runtime. */
@@ -21,8 +21,13 @@ export interface LoopState {
   globalStep: number;
   /** State of the epoch's generator when saved mid-epoch. */
   rngState?: RngState;
-  /** Sums of batch metrics of the unfinished epoch, so its means match an uninterrupted run. */
-  partial?: { sums: Metrics; count: number };
+  /**
+   * Sums of batch metrics of the unfinished epoch and how many batches reported each, so its means
+   * match an uninterrupted run (`count`: batches so far, from checkpoints that predate `counts`).
+   */
+  partial?: { sums: Metrics; counts?: Record<string, number>; count?: number };
+  /** Names of the trainer's binary buffers saved beside the tensors (`buffers.bin`). */
+  buffers?: string[];
   history: Array<{ epoch: number } & Metrics>;
   best?: Metrics & { epoch: number };
   extra?: unknown;
@@ -34,13 +39,14 @@ export interface LoopState {
 
 const stateFile = 'state.json';
 const tensorsName = 'tensors';
+const buffersName = 'buffers';
 
 /**
  * Writes a checkpoint directory atomically: everything goes to a fresh temporary directory, then the
  * previous checkpoint is moved aside and the new one renamed into place. A crash at any moment leaves
  * either the old or the new checkpoint whole; {@link readCheckpoint} falls back to the previous one.
  */
-export async function writeCheckpoint(directory: string, tensors: tf.NamedTensorMap, state: LoopState): Promise<void> {
+export async function writeCheckpoint(directory: string, tensors: tf.NamedTensorMap, state: LoopState, buffers?: TrainerBuffers): Promise<void> {
   const parent = path.dirname(directory);
   await mkdir(parent, { recursive: true });
   const temporary = `${directory}.tmp-${process.pid}`;
@@ -48,7 +54,9 @@ export async function writeCheckpoint(directory: string, tensors: tf.NamedTensor
   await rm(temporary, { recursive: true, force: true });
   await mkdir(temporary, { recursive: true });
   await writeWeights(temporary, tensorsName, tensors);
-  await atomicWriteFile(path.join(temporary, stateFile), `${JSON.stringify(state, null, 2)}\n`);
+  if (buffers !== undefined) await writeArrays(temporary, buffersName, buffers);
+  const saved: LoopState = buffers === undefined ? state : { ...state, buffers: Object.keys(buffers) };
+  await atomicWriteFile(path.join(temporary, stateFile), `${JSON.stringify(saved, null, 2)}\n`);
   if (existsSync(directory)) {
     await rm(previous, { recursive: true, force: true });
     await rename(directory, previous);
@@ -57,11 +65,12 @@ export async function writeCheckpoint(directory: string, tensors: tf.NamedTensor
   await rm(previous, { recursive: true, force: true });
 }
 
-/** A checkpoint read back: tensors (caller disposes) and loop state. */
+/** A checkpoint read back: tensors (caller disposes), loop state and the trainer's binary buffers. */
 export interface LoadedCheckpoint {
   directory: string;
   tensors: tf.NamedTensorMap;
   state: LoopState;
+  buffers?: TrainerBuffers;
 }
 
 /**
@@ -78,8 +87,9 @@ export async function readCheckpoint(directory: string): Promise<LoadedCheckpoin
       if (state.version !== CHECKPOINT_VERSION) {
         throw new CheckpointError(candidate, `checkpoint ${candidate} has format version ${state.version}; this runtime reads version ${CHECKPOINT_VERSION}. Start a new run.`);
       }
+      const buffers = state.buffers === undefined ? undefined : ((await readArrays(candidate, buffersName)) as TrainerBuffers);
       const tensors = await readWeights(candidate, tensorsName);
-      return { directory: candidate, tensors, state };
+      return { directory: candidate, tensors, state, ...(buffers === undefined ? {} : { buffers }) };
     } catch (error) {
       firstError ??= error;
     }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FitOptions, FitResult, LoopPosition, Metrics, Trainer, TrainingEvents } from '../contracts';
-import { NonFiniteLossError, RunInterruptedError } from '../errors';
+import { CheckpointError, NonFiniteLossError, RunInterruptedError } from '../errors';
 import type { Rng } from '../rng';
 import { CHECKPOINT_VERSION, type LoopState, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { writeWeights } from '../io';
@@ -71,6 +71,12 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
     }
     state = loaded.state;
     if (state.extra !== undefined) trainer.setExtraState?.(state.extra);
+    if (loaded.buffers !== undefined) {
+      if (!trainer.setBuffers) {
+        throw new CheckpointError(loaded.directory, `checkpoint ${loaded.directory} holds binary buffers (${Object.keys(loaded.buffers).join(', ')}) that trainer "${trainer.name}" cannot restore; it was written by another trainer. Resume with the config that wrote it.`);
+      }
+      trainer.setBuffers(loaded.buffers);
+    }
     await context.events.onLog?.(`${context.stage}: resuming from ${loaded.directory} at epoch ${state.epoch + 1}, batch ${state.batch + 1}`, 'info');
   }
   const secondsBefore = state.seconds;
@@ -86,7 +92,7 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
       savedAt: new Date().toISOString(),
     };
     try {
-      await writeCheckpoint(checkpointDirectory, tensors, state);
+      await writeCheckpoint(checkpointDirectory, tensors, state, trainer.getBuffers?.());
     } finally {
       for (const tensor of Object.values(tensors)) tensor.dispose();
     }
@@ -105,19 +111,21 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
     const batches = trainer.batchesPerEpoch(epoch);
     let firstBatch = 0;
     let sums: Metrics = {};
-    let count = 0;
+    // How many batches reported each metric: a metric reported on some batches only (an episode's
+    // return, an architecture step's loss) is averaged over those.
+    let counts: Record<string, number> = {};
     if (epoch === state.epoch && state.batch > 0) {
       firstBatch = state.batch;
       if (state.rngState) epochRng.setState(state.rngState);
       sums = { ...(state.partial?.sums ?? {}) };
-      count = state.partial?.count ?? 0;
+      counts = { ...(state.partial?.counts ?? Object.fromEntries(Object.keys(sums).map((name) => [name, state.partial?.count ?? 0]))) };
     }
     const basePosition = { stage: context.stage, epoch, epochs: trainer.epochs, batches };
     await context.events.onEpochStart?.({ ...basePosition, batch: firstBatch, globalStep: state.globalStep });
 
     for (let batch = firstBatch; batch < batches; batch += 1) {
       if (context.signal?.aborted) {
-        await save('interrupt', { epoch, batch, rngState: epochRng.getState(), partial: { sums, count } });
+        await save('interrupt', { epoch, batch, rngState: epochRng.getState(), partial: { sums, counts } });
         throw new RunInterruptedError(
           `${context.stage}: interrupted at epoch ${epoch + 1}, batch ${batch + 1}; checkpoint written to ${checkpointDirectory}.` +
             (context.resumeHint ? ` Resume with: ${context.resumeHint}` : context.runDirectory ? ` Resume with: core-run resume ${context.runDirectory}` : ''),
@@ -127,14 +135,16 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
       const position: LoopPosition = { ...basePosition, batch, globalStep: state.globalStep };
       const metrics = await trainer.trainBatch(position, epochRng);
       assertFinite(metrics, position, context, 'training');
-      for (const [name, value] of Object.entries(metrics)) sums[name] = (sums[name] ?? 0) + value;
-      count += 1;
+      for (const [name, value] of Object.entries(metrics)) {
+        sums[name] = (sums[name] ?? 0) + value;
+        counts[name] = (counts[name] ?? 0) + 1;
+      }
       state.globalStep += 1;
       await context.events.onBatchEnd?.({ ...position, globalStep: state.globalStep }, metrics);
     }
 
     const epochMetrics: Metrics = {};
-    for (const [name, value] of Object.entries(sums)) epochMetrics[name] = value / Math.max(count, 1);
+    for (const [name, value] of Object.entries(sums)) epochMetrics[name] = value / Math.max(counts[name] ?? 0, 1);
     const validation = (await trainer.evaluate?.(epoch)) ?? {};
     for (const [name, value] of Object.entries(validation)) {
       epochMetrics[name.startsWith('val_') ? name : `val_${name}`] = value;

@@ -2,13 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  computeChannelStats,
-  take,
-  validationSplit,
-  type ArrayDataset,
-  type DatasetSplits,
-} from '@core/datasets';
+import { computeChannelStats, take, validationSplit, type ArrayDataset } from '@core/datasets';
 import { stringify as stringifyYaml } from 'yaml';
 import { selectBackend, type BackendInfo } from '../backends';
 import { loadConfigFile, type LoadedConfig } from '../config-load';
@@ -18,22 +12,25 @@ import type {
   Artifact,
   ComponentContext,
   ComponentSpec,
+  DatasetSplits,
   Logger,
   LossSpec,
   Metrics,
   Model,
+  ModelShapeContext,
   ModelSpec,
   Plugin,
   RunData,
   StepContext,
   TrainingEvents,
 } from '../contracts';
-import { ArtifactError, ConfigError, CoreError, InvalidArgumentError } from '../errors';
+import { ArtifactError, ConfigError, CoreError } from '../errors';
 import { atomicWriteFile } from '../io';
 import { loadPlugins } from '../plugin-load';
 import { createRegistry, type DefinitionOf, type Registry } from '../registry';
 import type { ZodType } from 'zod';
 import { createRng, type Rng } from '../rng';
+import { parseComponentOptions } from '../zod-issues';
 import { buildLoss } from './build-loss';
 import { createArtifactStore, loadArtifacts, saveArtifacts, type MutableArtifactStore } from './artifacts';
 import { combineEvents, createMetricsLogger } from './events';
@@ -135,12 +132,11 @@ async function loadRunData(config: RunConfig, registry: Registry, rng: Rng, logg
   const spec = config.data.dataset as { use: string; [key: string]: unknown };
   const { use, ...datasetOptions } = spec;
   const definition = registry.get('datasets', use);
-  let splits: DatasetSplits = await definition.create(datasetOptions, { logger, baseDirectory });
+  const splits = await definition.create(datasetOptions, { logger, baseDirectory });
   let train: ArrayDataset = splits.train;
   let test: ArrayDataset = splits.test;
   if (config.data.limit?.train !== undefined) train = take(train, config.data.limit.train);
   if (config.data.limit?.test !== undefined) test = take(test, config.data.limit.test);
-  splits = { train, test };
   let validation: ArrayDataset | undefined;
   if (config.data.validation > 0) {
     const split = validationSplit(train, config.data.validation, rng.fork('validation-split'));
@@ -330,12 +326,9 @@ function buildComponent<K extends 'trainers' | 'environments'>(
 ): ReturnType<DefinitionOf<K>['create']> {
   const { use, ...rest } = spec;
   const definition = registry.get(kind, use) as { options: ZodType; create(options: unknown, context: unknown): unknown };
-  const parsed = definition.options.safeParse(rest);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => ({ path: `${use}${issue.path.length ? `.${issue.path.join('.')}` : ''}`, message: issue.message })));
-  }
+  const options = parseComponentOptions(definition.options, rest, `${kind === 'trainers' ? 'trainer' : 'environment'} ${use}`);
   const context = kind === 'trainers' ? stepContext : { ...componentContext, rng: componentContext.rng.fork(`${kind}/${use}`) };
-  return definition.create(parsed.data, context) as ReturnType<DefinitionOf<K>['create']>;
+  return definition.create(options, context) as ReturnType<DefinitionOf<K>['create']>;
 }
 
 function abortError(runDirectory: string): CoreError {
@@ -367,24 +360,14 @@ interface StepContextInput {
 }
 
 /** Builds a model from a spec through the registry, validating its options. */
-export function createModelFromRegistry(
-  registry: Registry,
-  base: Omit<ComponentContext, 'createModel'>,
-  spec: ModelSpec,
-  options: { inputShape?: readonly number[]; numClasses?: number; name?: string } = {},
-): Model {
+export function createModelFromRegistry(registry: Registry, base: Omit<ComponentContext, 'createModel'>, spec: ModelSpec, options: ModelShapeContext = {}): Model {
   const { use, ...rest } = spec;
   const definition = registry.get('models', use);
-  const parsed = definition.options.safeParse(rest);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue: { path: PropertyKey[]; message: string }) => ({ path: `model ${use}${issue.path.length ? `.${issue.path.join('.')}` : ''}`, message: issue.message })));
-  }
-  if (!options.inputShape || options.numClasses === undefined) {
-    throw new InvalidArgumentError('inputShape', `model ${use} needs an input shape and a class count: add a "data" section to the config or pass them in code.`);
-  }
-  const fullSpec: ModelSpec = { use, ...(parsed.data as Record<string, unknown>) };
+  const parsed = parseComponentOptions(definition.options, rest, `model ${use}`) as Record<string, unknown>;
+  const fullSpec: ModelSpec = { use, ...parsed };
   const context: ComponentContext = { ...base, createModel: (inner, innerOptions) => createModelFromRegistry(registry, base, inner, innerOptions) };
-  return definition.create(parsed.data, {
+  // Shapes are passed on when known; a model that needs them and has none says so itself.
+  return definition.create(parsed, {
     ...context,
     inputShape: options.inputShape,
     numClasses: options.numClasses,
@@ -417,6 +400,14 @@ function createStepContext(input: StepContextInput): StepContext {
       }
       return data;
     },
+    hasData: data !== undefined,
+    resolveData(reference?: string): DatasetSplits {
+      if (reference === undefined) {
+        const runData = context.data;
+        return { train: runData.train, validation: runData.validation, test: runData.test, ...(runData.normalization ? { normalization: runData.normalization } : {}) };
+      }
+      return artifacts.get(reference, 'dataset').dataset;
+    },
     events,
     signal,
     createLoss: (spec: LossSpec) => buildLoss(registry, { ...base, createModel }, spec),
@@ -430,9 +421,14 @@ function createStepContext(input: StepContextInput): StepContext {
       const found = artifacts.peek(reference)!;
       if (found.kind === 'architecture') return createModel(found.spec, { ...options, name: options.name ?? step.id });
       if (found.kind === 'model') {
-        // A copy: training it must not change the artifact an earlier step produced.
-        const copy = createModel(found.model.spec, { inputShape: found.model.inputShape, numClasses: found.model.outputShape.at(-1), name: options.name ?? step.id });
-        copy.setWeights(found.model.getWeights());
+        // A copy: training it must not change the artifact an earlier step produced. Its spec holds its shapes.
+        const copy = createModel(found.model.spec, { inputShape: found.model.inputShape, name: options.name ?? step.id });
+        try {
+          copy.setWeights(found.model.getWeights());
+        } catch (error) {
+          copy.dispose();
+          throw error;
+        }
         return copy;
       }
       throw new ArtifactError(reference, `artifact "${reference}" is a ${found.kind}; a model or an architecture is needed here.`);

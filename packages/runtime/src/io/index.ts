@@ -1,4 +1,4 @@
 export { atomicWriteFile } from './atomic-write';
 export { fileSystemIO } from './file-io';
-export { readWeights, writeWeights } from './weights-file';
-export type { WeightsManifest, WeightsManifestEntry } from './weights-file';
+export { readArrays, readWeights, writeArrays, writeWeights } from './weights-file';
+export type { StoredTypedArray, WeightsManifest, WeightsManifestEntry } from './weights-file';

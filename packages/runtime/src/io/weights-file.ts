@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { CheckpointError, InvalidArgumentError } from '../errors';
+import { describeZodIssues } from '../zod-issues';
 import { atomicWriteFile } from './atomic-write';
 
 /** Identifies manifests written by {@link writeWeights}. */
@@ -11,14 +12,16 @@ const weightsFormat = 'core-weights';
 /** Version of the manifest layout; bumped on any incompatible change. */
 const weightsFormatVersion = 1;
 
-/** Bytes per element of the dtypes a weights file stores. */
-const bytesPerElement = { float32: 4, int32: 4, bool: 1 } as const;
+/** Bytes per element of the dtypes a weights file stores (`uint8` and `float64` for raw arrays only). */
+const bytesPerElement = { float32: 4, int32: 4, bool: 1, uint8: 1, float64: 8 } as const;
 type StoredDtype = keyof typeof bytesPerElement;
+/** Dtypes of tensors in a weights file. */
+const tensorDtypes = new Set<string>(['float32', 'int32', 'bool']);
 
 const weightEntrySchema = z.strictObject({
   name: z.string().min(1),
   shape: z.array(z.int().nonnegative()),
-  dtype: z.enum(['float32', 'int32', 'bool']),
+  dtype: z.enum(['float32', 'int32', 'bool', 'uint8', 'float64']),
   offset: z.int().nonnegative(),
   byteLength: z.int().nonnegative(),
 });
@@ -43,30 +46,22 @@ export type WeightsManifestEntry = z.infer<typeof weightEntrySchema>;
  */
 export type WeightsManifest = z.infer<typeof manifestSchema>;
 
-/**
- * Saves named tensors as `<directory>/<basename>.json` (manifest: names, shapes, dtypes, byte offsets,
- * checksum) and `<directory>/<basename>.bin` (raw little-endian data, concatenated in map order).
- * Both files are written atomically, data first, so an interrupted save leaves either the previous
- * pair or a manifest whose checksum rejects the new data. Creates the directory if needed.
- *
- * Stores `float32`, `int32` and `bool` tensors; any other dtype throws {@link InvalidArgumentError}.
- * The tensors are only read, never disposed.
- */
-export async function writeWeights(directory: string, basename: string, weights: tf.NamedTensorMap): Promise<void> {
+/** One array of a weights file: its name, shape, dtype and raw bytes. */
+interface StoredArray {
+  name: string;
+  shape: number[];
+  dtype: StoredDtype;
+  bytes: Uint8Array;
+}
+
+async function writeArrayFile(directory: string, basename: string, arrays: StoredArray[]): Promise<void> {
   const entries: WeightsManifestEntry[] = [];
-  const chunks: Uint8Array[] = [];
   let offset = 0;
-  for (const [name, tensor] of Object.entries(weights)) {
-    if (!(tensor.dtype in bytesPerElement)) {
-      throw new InvalidArgumentError('weights', `tensor "${name}" has dtype ${tensor.dtype}; weights files store float32, int32 and bool.`);
-    }
-    const values = await tensor.data();
-    const bytes = new Uint8Array(values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
-    entries.push({ name, shape: [...tensor.shape], dtype: tensor.dtype as StoredDtype, offset, byteLength: bytes.byteLength });
-    chunks.push(bytes);
-    offset += bytes.byteLength;
+  for (const array of arrays) {
+    entries.push({ name: array.name, shape: array.shape, dtype: array.dtype, offset, byteLength: array.bytes.byteLength });
+    offset += array.bytes.byteLength;
   }
-  const data = Buffer.concat(chunks, offset);
+  const data = Buffer.concat(arrays.map((array) => array.bytes), offset);
   const manifest: WeightsManifest = {
     format: weightsFormat,
     version: weightsFormatVersion,
@@ -81,6 +76,73 @@ export async function writeWeights(directory: string, basename: string, weights:
   await atomicWriteFile(path.join(directory, `${basename}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+function bytesOf(values: ArrayBufferView): Uint8Array {
+  return new Uint8Array(values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
+}
+
+/**
+ * Saves named tensors as `<directory>/<basename>.json` (manifest: names, shapes, dtypes, byte offsets,
+ * checksum) and `<directory>/<basename>.bin` (raw little-endian data, concatenated in map order).
+ * Both files are written atomically, data first, so an interrupted save leaves either the previous
+ * pair or a manifest whose checksum rejects the new data. Creates the directory if needed.
+ *
+ * Stores `float32`, `int32` and `bool` tensors; any other dtype throws {@link InvalidArgumentError}.
+ * The tensors are only read, never disposed.
+ */
+export async function writeWeights(directory: string, basename: string, weights: tf.NamedTensorMap): Promise<void> {
+  const arrays: StoredArray[] = [];
+  for (const [name, tensor] of Object.entries(weights)) {
+    if (!tensorDtypes.has(tensor.dtype)) {
+      throw new InvalidArgumentError('weights', `tensor "${name}" has dtype ${tensor.dtype}; weights files store float32, int32 and bool.`);
+    }
+    arrays.push({ name, shape: [...tensor.shape], dtype: tensor.dtype as StoredDtype, bytes: bytesOf(await tensor.data()) });
+  }
+  await writeArrayFile(directory, basename, arrays);
+}
+
+/** Typed arrays {@link writeArrays} stores. */
+export type StoredTypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
+
+function dtypeOf(name: string, values: StoredTypedArray): StoredDtype {
+  if (values instanceof Float32Array) return 'float32';
+  if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Uint8Array) return 'uint8';
+  if (values instanceof Float64Array) return 'float64';
+  throw new InvalidArgumentError('arrays', `array "${name}" is a ${(values as object)?.constructor?.name ?? typeof values}; store Float32Array, Int32Array, Uint8Array or Float64Array.`);
+}
+
+/**
+ * Saves named typed arrays (a replay memory, a generated data set) in the format of
+ * {@link writeWeights}: a manifest with a SHA-256 checksum and a raw little-endian data file, both
+ * written atomically. The arrays are only read.
+ */
+export async function writeArrays(directory: string, basename: string, arrays: Readonly<Record<string, StoredTypedArray>>): Promise<void> {
+  await writeArrayFile(
+    directory,
+    basename,
+    Object.entries(arrays).map(([name, values]) => ({ name, shape: [values.length], dtype: dtypeOf(name, values), bytes: bytesOf(values) })),
+  );
+}
+
+/**
+ * Reads arrays written by {@link writeArrays}, each as a fresh typed array of the stored dtype.
+ * Throws {@link CheckpointError} like {@link readWeights} for a missing, truncated or corrupt file.
+ */
+export async function readArrays(directory: string, basename: string): Promise<Record<string, StoredTypedArray>> {
+  const arrays: Record<string, StoredTypedArray> = {};
+  for (const entry of await readArrayFile(directory, basename)) {
+    arrays[entry.name] =
+      entry.dtype === 'float32'
+        ? new Float32Array(entry.buffer)
+        : entry.dtype === 'int32'
+          ? new Int32Array(entry.buffer)
+          : entry.dtype === 'float64'
+            ? new Float64Array(entry.buffer)
+            : new Uint8Array(entry.buffer);
+  }
+  return arrays;
+}
+
 /**
  * Reads tensors written by {@link writeWeights}. The caller owns (and must dispose) the returned
  * tensors.
@@ -90,6 +152,19 @@ export async function writeWeights(directory: string, basename: string, weights:
  * or corrupt (length or SHA-256 mismatch).
  */
 export async function readWeights(directory: string, basename: string): Promise<tf.NamedTensorMap> {
+  const weights: tf.NamedTensorMap = {};
+  for (const entry of await readArrayFile(directory, basename)) {
+    if (!tensorDtypes.has(entry.dtype)) {
+      throw new CheckpointError(path.join(directory, `${basename}.json`), `"${entry.name}" in ${path.join(directory, `${basename}.json`)} has dtype ${entry.dtype}, which is not a tensor dtype; this file holds raw arrays (readArrays), not weights.`);
+    }
+    const values = entry.dtype === 'float32' ? new Float32Array(entry.buffer) : entry.dtype === 'int32' ? new Int32Array(entry.buffer) : new Uint8Array(entry.buffer);
+    weights[entry.name] = tf.tensor(values, entry.shape, entry.dtype as 'float32' | 'int32' | 'bool');
+  }
+  return weights;
+}
+
+/** Reads and checks a manifest and its data file; returns each entry with a fresh, aligned copy of its bytes. */
+async function readArrayFile(directory: string, basename: string): Promise<Array<WeightsManifestEntry & { buffer: ArrayBuffer }>> {
   const manifestPath = path.join(directory, `${basename}.json`);
   const manifest = parseManifest(await readExisting(manifestPath, 'weights manifest'), manifestPath);
   const dataPath = path.join(directory, manifest.dataFile);
@@ -106,16 +181,11 @@ export async function readWeights(directory: string, basename: string): Promise<
       `weights data file ${dataPath} does not match the checksum in ${manifestPath}; the file is corrupt or belongs to another save. Restore it or use an earlier checkpoint.`,
     );
   }
-
-  const weights: tf.NamedTensorMap = {};
-  for (const entry of manifest.weights) {
+  return manifest.weights.map((entry) => {
     const bytes = data.subarray(entry.offset, entry.offset + entry.byteLength);
     // Copied into a fresh, aligned buffer: typed arrays need element-aligned offsets.
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const values = entry.dtype === 'float32' ? new Float32Array(buffer) : entry.dtype === 'int32' ? new Int32Array(buffer) : new Uint8Array(buffer);
-    weights[entry.name] = tf.tensor(values, entry.shape, entry.dtype);
-  }
-  return weights;
+    return { ...entry, buffer: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer };
+  });
 }
 
 async function readExisting(filePath: string, what: string): Promise<Buffer> {
@@ -138,7 +208,9 @@ function parseManifest(text: Buffer, manifestPath: string): WeightsManifest {
   }
   const result = manifestSchema.safeParse(json);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    const issues = describeZodIssues(result.error, manifestSchema, json)
+      .map((issue) => `${issue.path || '(root)'}: ${issue.message}`)
+      .join('; ');
     throw new CheckpointError(manifestPath, `${manifestPath} is not a valid weights manifest (format "${weightsFormat}" version ${weightsFormatVersion}): ${issues}.`);
   }
   const manifest = result.data;

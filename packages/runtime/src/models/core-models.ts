@@ -1,23 +1,8 @@
 import type { ModelDefinition } from '../contracts';
 import { buildLeNet5, lenet5Options } from './lenet5';
 import { buildMlp, mlpOptions } from './mlp';
+import { fillModelOptions } from './model-options';
 import { buildResNet, resnetOptions } from './resnet';
-
-type ModelContext = Parameters<ModelDefinition['create']>[1];
-
-/** Fills the options a config may leave out from the context: shapes, step name and a seed from the run's generator. */
-function withContext<Options extends { inputShape?: readonly number[]; numClasses?: number; name?: string; seed?: number }>(
-  options: Options,
-  context: ModelContext,
-) {
-  return {
-    ...options,
-    inputShape: options.inputShape ?? context.inputShape,
-    numClasses: options.numClasses ?? context.numClasses,
-    name: options.name ?? context.name,
-    seed: options.seed ?? context.rng.seed(),
-  };
-}
 
 /**
  * The built-in models as registry definitions: `mlp`, `lenet5` and `resnet` (registered by the core
@@ -32,16 +17,16 @@ export const coreModelDefinitions = {
   mlp: {
     description: 'Multilayer perceptron over the flattened input.',
     options: mlpOptions,
-    create: (options, context) => buildMlp(withContext(options, context), context.spec),
+    create: (options, context) => buildMlp(fillModelOptions(options, context), context.spec),
   } satisfies ModelDefinition<typeof mlpOptions>,
   lenet5: {
     description: 'LeNet-5 with a width multiplier (LeCun et al., 1998).',
     options: lenet5Options,
-    create: (options, context) => buildLeNet5(withContext(options, context), context.spec),
+    create: (options, context) => buildLeNet5(fillModelOptions(options, context), context.spec),
   } satisfies ModelDefinition<typeof lenet5Options>,
   resnet: {
     description: 'CIFAR-style ResNet with basic blocks, depth 6n + 2 (He et al., 2016), as in the TAS reference.',
     options: resnetOptions,
-    create: (options, context) => buildResNet(withContext(options, context), context.spec),
+    create: (options, context) => buildResNet(fillModelOptions(options, context), context.spec),
   } satisfies ModelDefinition<typeof resnetOptions>,
 };

@@ -1,6 +1,8 @@
 export { coreModelDefinitions } from './core-models';
 export { countModelFlops, countModelParams } from './flops';
 export type { FlopsCountingLayer, ParameterCounts } from './flops';
+export { createFunctionModel } from './function-model';
+export type { ForwardContext, FunctionModelOptions, FunctionModelVariable } from './function-model';
 export { fromLayersModel } from './layers-model-adapter';
 export type { FromLayersModelOptions } from './layers-model-adapter';
 export { createLeNet5, lenet5Options } from './lenet5';

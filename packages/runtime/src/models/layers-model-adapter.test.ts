@@ -174,12 +174,53 @@ describe('fromLayersModel', () => {
     model.dispose();
   });
 
-  it('refuses models with several inputs', () => {
+  it('takes a map of named inputs for a model with several inputs, and says which are missing', () => {
     const left = tf.input({ shape: [2], name: 'left' });
-    const right = tf.input({ shape: [2], name: 'right' });
-    const sum = tf.layers.add({ name: 'sum' }).apply([left, right]) as tf.SymbolicTensor;
-    const layersModel = tf.model({ inputs: [left, right], outputs: sum });
-    expect(() => fromLayersModel(layersModel, { spec: { use: 'test:sum' } })).toThrow(/one input and one output/);
+    const right = tf.input({ shape: [3], name: 'right' });
+    const joined = tf.layers.concatenate({ name: 'joined' }).apply([left, right]) as tf.SymbolicTensor;
+    const layersModel = tf.model({ inputs: [left, right], outputs: joined });
+    const model = fromLayersModel(layersModel, { spec: { use: 'test:join' } });
+    expect(model.inputShapes).toEqual({ left: [2], right: [3] });
+    expect(model.inputShape).toEqual([2]);
+    const output = tf.tidy(() => model.apply({ right: tf.tensor2d([[3, 4, 5]]), left: tf.tensor2d([[1, 2]]) }).arraySync());
+    expect(output).toEqual([[1, 2, 3, 4, 5]]);
+    expect(() => tf.tidy(() => model.apply({ left: tf.zeros([1, 2]) }))).toThrow(/takes the inputs left, right; missing right/);
+    expect(() => tf.tidy(() => model.apply(tf.zeros([1, 2])))).toThrow(/pass a map/);
+    model.dispose();
+  });
+
+  it('refuses models with several outputs', () => {
+    const input = tf.input({ shape: [2], name: 'input' });
+    const first = tf.layers.dense({ units: 1, name: 'first' }).apply(input) as tf.SymbolicTensor;
+    const second = tf.layers.dense({ units: 1, name: 'second' }).apply(input) as tf.SymbolicTensor;
+    const layersModel = tf.model({ inputs: input, outputs: [first, second] });
+    expect(() => fromLayersModel(layersModel, { spec: { use: 'test:two' } })).toThrow(/one output/);
     layersModel.dispose();
+  });
+
+  it('lists variables with stable names, groups and trainability', () => {
+    const input = tf.input({ shape: [4], name: 'input' });
+    const hidden = tf.layers.dense({ units: 3, name: 'encoder' }).apply(input) as tf.SymbolicTensor;
+    const normalised = tf.layers.batchNormalization({ name: 'bn' }).apply(hidden) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: 2, name: 'decoder' }).apply(normalised) as tf.SymbolicTensor;
+    const model = fromLayersModel(tf.model({ inputs: input, outputs: output }), {
+      spec: { use: 'test:groups' },
+      groupOf: (name) => (name.startsWith('decoder/') ? 'decoder' : 'weights'),
+    });
+    const listed = model.variables().map(({ name, group, trainable }) => [name, group, trainable]);
+    expect(listed).toEqual([
+      ['encoder/kernel', 'weights', true],
+      ['encoder/bias', 'weights', true],
+      ['bn/gamma', 'weights', true],
+      ['bn/beta', 'weights', true],
+      ['bn/moving_mean', 'weights', false],
+      ['bn/moving_variance', 'weights', false],
+      ['decoder/kernel', 'decoder', true],
+      ['decoder/bias', 'decoder', true],
+    ]);
+    expect(model.trainableVariables('decoder').map((variable) => variable.shape)).toEqual([[3, 2], [2]]);
+    expect(model.trainableVariables()).toHaveLength(6);
+    expect(model.nonTrainableVariables()).toHaveLength(2);
+    model.dispose();
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ApplyOptions, Model, ModelSpec, ModelSummary, TappedOutput } from '../contracts';
+import { defaultVariableGroup, type ApplyOptions, type Model, type ModelInputs, type ModelSpec, type ModelSummary, type ModelVariable, type TappedOutput } from '../contracts';
 import { CheckpointError, InvalidArgumentError } from '../errors';
 import { countModelFlops, countModelParams } from './flops';
 
@@ -9,6 +9,11 @@ export interface FromLayersModelOptions {
   spec: ModelSpec;
   /** Model name; defaults to the LayersModel's name. */
   name?: string;
+  /**
+   * Variable group of each weight, by its stable name (default `weights` for all): a generator and
+   * its decoder in one graph, say, trained by two optimisers.
+   */
+  groupOf?: (weightName: string) => string;
 }
 
 /** The subset of a tfjs `LayerVariable` the adapter uses (the class is not exported by tfjs). */
@@ -32,10 +37,11 @@ interface NamedWeight {
   /** Stable key `<layer name>/<weight short name>`. */
   key: string;
   variable: LayerVariableLike;
+  trainable: boolean;
 }
 
 /**
- * Wraps a functional tfjs LayersModel (one input, one output) as a {@link Model}.
+ * Wraps a functional tfjs LayersModel (one output; one input, or several named inputs) as a {@link Model}.
  *
  * Weights are keyed `<layer name>/<weight short name>` (`conv1/kernel`, `bn1/moving_mean`). tfjs
  * suffixes variable names with process-global counters (`conv1/kernel_3`), so those names would
@@ -45,16 +51,24 @@ interface NamedWeight {
  * Taps: {@link Model.applyWithTaps} builds, once per distinct tap list, a multi-output
  * `tf.model` over the same layers (shared weights), so features and logits come from one pass.
  *
- * The model's input shape must be fully defined apart from the batch dimension.
+ * A model with several inputs takes a map keyed by the input layers' names
+ * (`tf.input({ name: 'noise', ... })`) and reports them in {@link Model.inputShapes}.
+ *
+ * The model's input shapes must be fully defined apart from the batch dimension.
  */
 export function fromLayersModel(layersModel: tf.LayersModel, options: FromLayersModelOptions): Model {
-  if (layersModel.inputs.length !== 1 || layersModel.outputs.length !== 1) {
+  if (layersModel.outputs.length !== 1) {
     throw new InvalidArgumentError(
       'layersModel',
-      `fromLayersModel needs a model with one input and one output; "${layersModel.name}" has ${layersModel.inputs.length} inputs and ${layersModel.outputs.length} outputs.`,
+      `fromLayersModel needs a model with one output; "${layersModel.name}" has ${layersModel.outputs.length} outputs.`,
     );
   }
   const inputShape = definedShape(layersModel.inputs[0].shape, 'input');
+  const inputNames = layersModel.inputLayers.map((layer) => layer.name);
+  const inputShapes =
+    layersModel.inputs.length > 1
+      ? Object.fromEntries(layersModel.inputs.map((input, index) => [inputNames[index], definedShape(input.shape, `input "${inputNames[index]}"`)]))
+      : undefined;
   const outputShape = definedShape(layersModel.outputs[0].shape, 'output');
   const name = options.name ?? layersModel.name;
   const spec = options.spec;
@@ -63,6 +77,26 @@ export function fromLayersModel(layersModel: tf.LayersModel, options: FromLayers
   const tappableLayers = layersModel.layers.filter((layer) => !inputLayerNames.has(layer.name));
   const namedWeights = collectNamedWeights(layersModel);
   const weightsByKey = new Map(namedWeights.map((weight) => [weight.key, weight.variable]));
+  const groupOf = options.groupOf ?? (() => defaultVariableGroup);
+  const modelVariables = (): ModelVariable[] =>
+    namedWeights.map(({ key, variable, trainable }) => ({ name: key, variable: variable.read(), group: groupOf(key), trainable }));
+  const toInputs = (inputs: ModelInputs): tf.Tensor | tf.Tensor[] => {
+    if (inputs instanceof tf.Tensor) {
+      if (inputShapes !== undefined) {
+        throw new InvalidArgumentError('inputs', `model "${name}" has inputs ${inputNames.join(', ')}: pass a map { ${inputNames.map((input) => `${input}: tensor`).join(', ')} }.`);
+      }
+      return inputs;
+    }
+    const missing = inputNames.filter((input) => !(input in inputs));
+    const unexpected = Object.keys(inputs).filter((input) => !inputNames.includes(input));
+    if (missing.length > 0 || unexpected.length > 0) {
+      throw new InvalidArgumentError(
+        'inputs',
+        `model "${name}" takes the inputs ${inputNames.join(', ')}; ${missing.length > 0 ? `missing ${missing.join(', ')}` : ''}${missing.length > 0 && unexpected.length > 0 ? ', ' : ''}${unexpected.length > 0 ? `unexpected ${unexpected.join(', ')}` : ''}.`,
+      );
+    }
+    return inputNames.length === 1 ? inputs[inputNames[0]] : inputNames.map((input) => inputs[input]);
+  };
   const tapModels = new Map<string, TapModel>();
   let flops: number | undefined;
   let disposed = false;
@@ -101,15 +135,16 @@ export function fromLayersModel(layersModel: tf.LayersModel, options: FromLayers
     name,
     spec,
     inputShape,
+    ...(inputShapes === undefined ? {} : { inputShapes }),
     outputShape,
 
-    apply(inputs: tf.Tensor, applyOptions: ApplyOptions = {}): tf.Tensor {
-      return layersModel.apply(inputs, { training: applyOptions.training ?? false }) as tf.Tensor;
+    apply(inputs: ModelInputs, applyOptions: ApplyOptions = {}): tf.Tensor {
+      return layersModel.apply(toInputs(inputs), { training: applyOptions.training ?? false }) as tf.Tensor;
     },
 
-    applyWithTaps(inputs: tf.Tensor, taps: readonly string[], applyOptions: ApplyOptions = {}): TappedOutput {
+    applyWithTaps(inputs: ModelInputs, taps: readonly string[], applyOptions: ApplyOptions = {}): TappedOutput {
       const entry = tapModelFor(taps);
-      const results = entry.model.apply(inputs, { training: applyOptions.training ?? false }) as tf.Tensor | tf.Tensor[];
+      const results = entry.model.apply(toInputs(inputs), { training: applyOptions.training ?? false }) as tf.Tensor | tf.Tensor[];
       const list = Array.isArray(results) ? results : [results];
       const features: Record<string, tf.Tensor> = {};
       taps.forEach((tap, index) => {
@@ -120,9 +155,14 @@ export function fromLayersModel(layersModel: tf.LayersModel, options: FromLayers
 
     layerNames: () => tappableLayers.map((layer) => layer.name),
 
-    trainableVariables: () => (layersModel.trainableWeights as unknown as LayerVariableLike[]).map((weight) => weight.read()),
+    variables: modelVariables,
 
-    nonTrainableVariables: () => (layersModel.nonTrainableWeights as unknown as LayerVariableLike[]).map((weight) => weight.read()),
+    trainableVariables: (group?: string) =>
+      modelVariables()
+        .filter((entry) => entry.trainable && (group === undefined || entry.group === group))
+        .map((entry) => entry.variable),
+
+    nonTrainableVariables: () => modelVariables().filter((entry) => !entry.trainable).map((entry) => entry.variable),
 
     getWeights(): tf.NamedTensorMap {
       const weights: tf.NamedTensorMap = {};
@@ -215,6 +255,7 @@ function tapOutput(layer: tf.layers.Layer): tf.SymbolicTensor {
 function collectNamedWeights(layersModel: tf.LayersModel): NamedWeight[] {
   const named: NamedWeight[] = [];
   const seen = new Set<string>();
+  const trainableWeights = new Set(layersModel.trainableWeights as unknown as LayerVariableLike[]);
   for (const layer of layersModel.layers) {
     for (const variable of layer.weights as unknown as LayerVariableLike[]) {
       const prefix = `${layer.name}/`;
@@ -225,7 +266,7 @@ function collectNamedWeights(layersModel: tf.LayersModel): NamedWeight[] {
         throw new InvalidArgumentError('layersModel', `two weights of model "${layersModel.name}" share the name "${key}"; give every layer a unique name.`);
       }
       seen.add(key);
-      named.push({ key, variable });
+      named.push({ key, variable, trainable: trainableWeights.has(variable) });
     }
   }
   return named;

@@ -72,7 +72,7 @@ export function createLeNet5(options: CreateLeNet5Options): Model {
  * createLeNet5 with the spec's registry key and extra spec fields supplied by the caller (the registry
  * definition passes the spec it resolved, so a model registered under another key records that key).
  */
-export function buildLeNet5(options: CreateLeNet5Options, baseSpec: ModelSpec): Model {
+export function buildLeNet5(options: LeNet5OptionsInput, baseSpec: ModelSpec): Model {
   const resolved = parseModelOptions(lenet5Options, options, 'lenet5');
   const { inputShape, numClasses } = requireShapes(resolved, 'lenet5');
   if (inputShape.length !== 3 || inputShape[0] < 12 || inputShape[1] < 12) {

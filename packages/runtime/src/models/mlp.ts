@@ -63,7 +63,7 @@ export function createMlp(options: CreateMlpOptions): Model {
  * createMlp with the spec's registry key and extra spec fields supplied by the caller (the registry
  * definition passes the spec it resolved, so a model registered under another key records that key).
  */
-export function buildMlp(options: CreateMlpOptions, baseSpec: ModelSpec): Model {
+export function buildMlp(options: MlpOptionsInput, baseSpec: ModelSpec): Model {
   const resolved = parseModelOptions(mlpOptions, options, 'mlp');
   const { inputShape, numClasses } = requireShapes(resolved, 'mlp');
   const seed = resolved.seed ?? randomSeed();

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { ModelFactoryContext } from '../contracts';
 import { InvalidArgumentError } from '../errors';
 import { createRng } from '../rng';
+import { parseOptions } from '../zod-issues';
 
 /** Activations the built-in models accept (tfjs activation identifiers). */
 export const activationOption = z
@@ -38,20 +40,30 @@ export interface ModelShapeOptions {
  * {@link InvalidArgumentError} that lists every problem.
  */
 export function parseModelOptions<Schema extends z.ZodType>(schema: Schema, options: unknown, model: string): z.output<Schema> {
-  const result = schema.safeParse(options);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
-    throw new InvalidArgumentError('options', `invalid ${model} options: ${issues.join('; ')}.`);
-  }
-  return result.data;
+  return parseOptions(schema, options, model);
 }
 
 /** Throws unless both shape options are present (builders called from code must pass them). */
 export function requireShapes(options: { inputShape?: readonly number[]; numClasses?: number }, model: string): ModelShapeOptions {
   if (options.inputShape === undefined || options.numClasses === undefined) {
-    throw new InvalidArgumentError('options', `${model} needs inputShape and numClasses (e.g. { inputShape: [28, 28, 1], numClasses: 10 }).`);
+    const missing = [options.inputShape === undefined ? 'inputShape' : undefined, options.numClasses === undefined ? 'numClasses' : undefined].filter(Boolean).join(' and ');
+    throw new InvalidArgumentError(
+      'options',
+      `${model} needs ${missing}: give them in the model spec (e.g. { inputShape: [28, 28, 1], numClasses: 10 }), or add a "data" section to the config so they come from the data.`,
+    );
   }
   return { inputShape: options.inputShape, numClasses: options.numClasses };
+}
+
+/** Returns the input shape, or throws the toolkit's message for a model built without one. */
+export function requireInputShape(inputShape: readonly number[] | undefined, model: string): readonly number[] {
+  if (inputShape === undefined) {
+    throw new InvalidArgumentError(
+      'options',
+      `${model} needs inputShape: give it in the model spec (e.g. { inputShape: [28, 28, 1] }), or add a "data" section to the config so it comes from the data.`,
+    );
+  }
+  return inputShape;
 }
 
 /**
@@ -69,3 +81,24 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 0x7fffffff);
 }
 
+
+/**
+ * Fills the options a config may leave out from a model factory's context: `inputShape` and
+ * `numClasses` from the data (or the caller), `name` from the step, and `seed` from the component's
+ * generator, so the run seed fixes the initial weights. Options given explicitly win. Pass
+ * `{ numClasses: false }` for a model without a class-count option.
+ */
+export function fillModelOptions<Options extends { inputShape?: readonly number[]; numClasses?: number; name?: string; seed?: number }>(
+  options: Options,
+  context: Pick<ModelFactoryContext, 'inputShape' | 'numClasses' | 'name' | 'rng'>,
+  fill: { numClasses?: boolean } = {},
+): Options & { name: string; seed: number } {
+  return {
+    ...options,
+    inputShape: options.inputShape ?? context.inputShape,
+    // A model whose output width is its own option (an embedding's dimension) has no numClasses option.
+    ...(fill.numClasses === false ? {} : { numClasses: options.numClasses ?? context.numClasses }),
+    name: options.name ?? context.name,
+    seed: options.seed ?? context.rng.seed(),
+  };
+}

@@ -76,6 +76,49 @@ describe('createResNet', () => {
     expect(resnetOptions.safeParse({ depth: 21 }).success).toBe(false);
     expect(() => createResNet({ depth: 21, inputShape: [8, 8, 3], numClasses: 2 })).toThrow(/6n \+ 2/);
   });
+
+  it('builds a pruned network from explicit channels and blocks, with FLOPs and parameters by hand count', () => {
+    // TAS's xchannels: input, stem, then (conv1, conv2) of every block of the full depth-14 network.
+    const channels = [1, 4, 3, 4, 2, 4, 6, 8, 5, 8, 12, 16, 10, 16];
+    const model = createResNet({ depth: 14, channels, blocks: [1, 2, 1], inputShape: [8, 8, 1], numClasses: 3, seed: 2 });
+    const names = model.layerNames();
+    expect(names).toContain('stage2/block1/conv1');
+    expect(names).not.toContain('stage1/block1/conv1');
+    expect(names).not.toContain('stage3/block1/conv1');
+    // Stage 1 keeps 4 → 4 channels: identity shortcut. Stage 2 strides: pool + 1×1 conv without BN.
+    expect(names).not.toContain('stage1/block0/shortcut/conv');
+    expect(names).toContain('stage2/block0/shortcut/conv');
+    expect(names).not.toContain('stage2/block0/shortcut/bn');
+    const weights = model.getWeights();
+    expect(weights['stage1/block0/conv1/kernel'].shape).toEqual([3, 3, 4, 3]);
+    expect(weights['stage2/block1/conv1/kernel'].shape).toEqual([3, 3, 8, 5]);
+    expect(weights['stage3/block0/conv2/kernel'].shape).toEqual([3, 3, 12, 16]);
+    expect(weights['logits/kernel'].shape).toEqual([16, 3]);
+    // Per conv: positions · 3·3 · in · out (1·1 for shortcuts); dense: in · out + bias.
+    const byHand =
+      64 * 9 * 1 * 4 + // stem, 8×8
+      64 * 9 * 4 * 3 + 64 * 9 * 3 * 4 + // stage 1, block 0
+      16 * 9 * 4 * 6 + 16 * 9 * 6 * 8 + 16 * 4 * 8 + // stage 2, block 0 at 4×4 with its shortcut
+      16 * 9 * 8 * 5 + 16 * 9 * 5 * 8 + // stage 2, block 1
+      4 * 9 * 8 * 12 + 4 * 9 * 12 * 16 + 4 * 8 * 16 + // stage 3, block 0 at 2×2 with its shortcut
+      16 * 3 + 3; // logits
+    expect(byHand).toBe(49459);
+    expect(model.countFlops()).toBe(byHand);
+    // Trainable: conv kernels, BN γ and β, dense kernel and bias.
+    const parameters = 36 + 8 + (108 + 6 + 108 + 8) + (216 + 12 + 432 + 16 + 32) + (360 + 10 + 360 + 16) + (864 + 24 + 1728 + 32 + 128) + 51;
+    expect(model.summary().trainableParams).toBe(parameters);
+    const output = tf.tidy(() => model.apply(tf.ones([2, 8, 8, 1])).shape);
+    expect(output).toEqual([2, 3]);
+    expect(model.spec).toMatchObject({ use: 'core:resnet', channels, blocks: [1, 2, 1] });
+    model.dispose();
+  });
+
+  it('says what explicit channels and blocks must look like', () => {
+    expect(() => createResNet({ depth: 14, channels: [1, 4, 4, 4, 4, 4, 4, 4], inputShape: [8, 8, 1], numClasses: 3 })).toThrow(/channels needs 14 numbers/);
+    expect(() => createResNet({ depth: 14, blocks: [1, 3, 1], inputShape: [8, 8, 1], numClasses: 3 })).toThrow(/stage 2 of depth 14 has 2 blocks; cannot keep 3/);
+    expect(() => createResNet({ depth: 8, channels: [3, 4, 4, 4, 8, 8, 16, 16], inputShape: [8, 8, 1], numClasses: 3 })).toThrow(/channels\[0\] is the input's channel count, 1/);
+    expect(resnetOptions.safeParse({ depth: 14, blocks: [0, 1, 1] }).success).toBe(false);
+  });
 });
 
 const FINGERPRINT_SEED_42 = 241.277186;

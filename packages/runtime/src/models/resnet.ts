@@ -17,7 +17,8 @@ import {
 /**
  * Options of the CIFAR-style ResNet (`core:resnet`). Strict: unknown keys are errors.
  */
-export const resnetOptions = z.strictObject({
+export const resnetOptions = z
+  .strictObject({
   /** Weighted layers: 6n + 2 for n basic blocks per stage (8, 14, 20, 32, 44, 56, 110, …). */
   depth: z
     .int()
@@ -26,6 +27,16 @@ export const resnetOptions = z.strictObject({
     .default(20),
   /** Channels of the stem and first stage; the stages have width, 2·width and 4·width channels. */
   width: z.int().positive().default(16),
+  /**
+   * Explicit channel counts, as a pruned network needs them (TAS's `xchannels`): the input's channel
+   * count, then the output channels of every conv in forward order — the stem, then conv1 and conv2
+   * of every block of the full depth, stage by stage (`2 + 6n` numbers for depth `6n + 2`). A
+   * block's shortcut follows its conv2. Overrides `width`. Entries of blocks that `blocks` drops are
+   * not used.
+   */
+  channels: z.array(z.int().positive()).min(8).optional(),
+  /** Blocks kept in each of the three stages, each in `[1, n]` (TAS's `xblocks`); default all `n`. */
+  blocks: z.tuple([z.int().positive(), z.int().positive(), z.int().positive()]).optional(),
   /** Input shape `[height, width, channels]`, any size. Defaults to the data's. */
   inputShape: inputShapeOption,
   /** Output units. Defaults to the data's class count. */
@@ -34,7 +45,23 @@ export const resnetOptions = z.strictObject({
   name: modelNameOption,
   /** Initialiser seed; the same seed gives the same weights in every process. */
   seed: seedOption,
-});
+})
+  .superRefine((options, context) => {
+    const blocksPerStage = (options.depth - 2) / 6;
+    if (!Number.isInteger(blocksPerStage)) return;
+    if (options.channels !== undefined && options.channels.length !== 2 + 6 * blocksPerStage) {
+      context.addIssue({
+        code: 'custom',
+        path: ['channels'],
+        message: `depth ${options.depth} has ${1 + 6 * blocksPerStage} convs, so channels needs ${2 + 6 * blocksPerStage} numbers (input channels, stem, then conv1 and conv2 of each of the ${3 * blocksPerStage} blocks); got ${options.channels.length}`,
+      });
+    }
+    options.blocks?.forEach((count, stage) => {
+      if (count > blocksPerStage) {
+        context.addIssue({ code: 'custom', path: ['blocks', stage], message: `stage ${stage + 1} of depth ${options.depth} has ${blocksPerStage} blocks; cannot keep ${count}` });
+      }
+    });
+  });
 
 /** Options of {@link createResNet} as written (defaults not yet applied). */
 export type ResNetOptionsInput = z.input<typeof resnetOptions>;
@@ -70,6 +97,12 @@ const batchNormSettings = { momentum: 0.9, epsilon: 1e-5 } as const;
  * stage outputs are tapped as `stage1`, `stage2`, `stage3`; then `features` (global average pool,
  * `[batch, 4·width]`) and `logits`.
  *
+ * Pruned networks (TAS): `channels` gives every conv its own output width and `blocks` keeps the
+ * first `blocks[s]` blocks of stage s, exactly as the reference's `InferCifarResNet(xblocks, xchannels)`.
+ * A block's shortcut is then the average-pool + 1×1 conv where it strides, a 1×1 conv + BN where
+ * only the channel count changes, else the identity. FLOPs and parameters are counted from the
+ * built layers by the same rule as for the full network.
+ *
  * Initialisation: convs use He-normal with fan-out (the reference's `kaiming_normal_(mode='fan_out')`),
  * the dense layer Glorot-uniform, each seeded from `seed` and its layer name; BN starts at γ = 1, β = 0.
  */
@@ -81,7 +114,7 @@ export function createResNet(options: CreateResNetOptions): Model {
  * createResNet with the spec's registry key and extra spec fields supplied by the caller (the registry
  * definition passes the spec it resolved, so a model registered under another key records that key).
  */
-export function buildResNet(options: CreateResNetOptions, baseSpec: ModelSpec): Model {
+export function buildResNet(options: ResNetOptionsInput, baseSpec: ModelSpec): Model {
   const resolved = parseModelOptions(resnetOptions, options, 'resnet');
   const { inputShape, numClasses } = requireShapes(resolved, 'resnet');
   if (inputShape.length !== 3) {
@@ -109,8 +142,8 @@ export function buildResNet(options: CreateResNetOptions, baseSpec: ModelSpec): 
   const relu = (tensor: tf.SymbolicTensor, layerName: string) =>
     tf.layers.activation({ activation: 'relu', name: layerName }).apply(tensor) as tf.SymbolicTensor;
 
-  const basicBlock = (tensor: tf.SymbolicTensor, prefix: string, inChannels: number, outChannels: number, strides: number, outputName: string) => {
-    let residual = conv(tensor, `${prefix}/conv1`, outChannels, 3, strides);
+  const basicBlock = (tensor: tf.SymbolicTensor, prefix: string, inChannels: number, middleChannels: number, outChannels: number, strides: number, outputName: string) => {
+    let residual = conv(tensor, `${prefix}/conv1`, middleChannels, 3, strides);
     residual = batchNorm(residual, `${prefix}/bn1`);
     residual = relu(residual, `${prefix}/relu1`);
     residual = conv(residual, `${prefix}/conv2`, outChannels, 3, 1);
@@ -130,19 +163,30 @@ export function buildResNet(options: CreateResNetOptions, baseSpec: ModelSpec): 
     return relu(sum, outputName);
   };
 
+  // Output channels of every conv of the full depth: the stem, then (conv1, conv2) per block.
+  const convChannels = resolved.channels?.slice(1) ?? [
+    resolved.width,
+    ...[1, 2, 3].flatMap((stage) => Array.from({ length: 2 * blocksPerStage }, () => resolved.width * 2 ** (stage - 1))),
+  ];
+  if (resolved.channels !== undefined && resolved.channels[0] !== inputShape[2]) {
+    throw new InvalidArgumentError('channels', `resnet channels[0] is the input's channel count, ${inputShape[2]} for input [${inputShape.join(', ')}]; got ${resolved.channels[0]}.`);
+  }
+  const keptBlocks = resolved.blocks ?? [blocksPerStage, blocksPerStage, blocksPerStage];
+
   const input = tf.input({ shape: [...inputShape], name: 'input' });
-  let tensor = conv(input, 'stem/conv', resolved.width, 3, 1);
+  let tensor = conv(input, 'stem/conv', convChannels[0], 3, 1);
   tensor = batchNorm(tensor, 'stem/bn');
   tensor = relu(tensor, 'stem/relu');
-  let channels = resolved.width;
+  let channels = convChannels[0];
   for (let stage = 1; stage <= 3; stage += 1) {
-    const stageChannels = resolved.width * 2 ** (stage - 1);
-    for (let block = 0; block < blocksPerStage; block += 1) {
+    const kept = keptBlocks[stage - 1];
+    for (let block = 0; block < kept; block += 1) {
       const prefix = `stage${stage}/block${block}`;
       const strides = stage > 1 && block === 0 ? 2 : 1;
-      const outputName = block === blocksPerStage - 1 ? `stage${stage}` : `${prefix}/relu`;
-      tensor = basicBlock(tensor, prefix, channels, stageChannels, strides, outputName);
-      channels = stageChannels;
+      const outputName = block === kept - 1 ? `stage${stage}` : `${prefix}/relu`;
+      const first = 1 + 2 * ((stage - 1) * blocksPerStage + block);
+      tensor = basicBlock(tensor, prefix, channels, convChannels[first], convChannels[first + 1], strides, outputName);
+      channels = convChannels[first + 1];
     }
   }
   const features = tf.layers.globalAveragePooling2d({ name: 'features' }).apply(tensor) as tf.SymbolicTensor;

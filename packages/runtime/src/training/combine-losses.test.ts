@@ -11,7 +11,7 @@ function meanLoss(name: string, factor: number, extra: Partial<Loss> = {}): Loss
 }
 
 function contextOf(outputs: tf.Tensor): LossContext {
-  return { inputs: outputs, outputs, features: {}, teacherFeatures: {}, epoch: 0, step: 0 };
+  return { inputs: outputs, outputs, features: {}, teacherFeatures: {}, tensors: {}, epoch: 0, step: 0 };
 }
 
 describe('combineLosses', () => {
@@ -43,22 +43,25 @@ describe('combineLosses', () => {
     tf.dispose([outputs, total, parts]);
   });
 
-  it('unites taps, teacher needs and variables, and disposes terms', () => {
+  it('unites taps, needs and variables, and disposes terms', () => {
     const regressor = tf.tidy(() => tf.variable(tf.zeros([2]), true, 'combine-losses-test/regressor'));
     let disposed = 0;
     const combined = combineLosses([
       { loss: meanLoss('a', 1, { taps: { student: ['conv1', 'conv2'] } }), weight: 1 },
       {
-        loss: meanLoss('b', 1, { taps: { student: ['conv2'], teacher: ['block1'] }, needsTeacher: true, variables: () => [regressor], dispose: () => (disposed += 1) }),
+        loss: meanLoss('b', 1, { taps: { student: ['conv2'], teacher: ['block1'] }, needs: { teacher: true, tensors: ['noise'] }, variables: () => [regressor], dispose: () => (disposed += 1) }),
         weight: 1,
       },
+      { loss: meanLoss('c', 1, { needs: { labels: true, tensors: ['noise', 'samples'] } }), weight: 1 },
     ]);
     expect(combined.taps).toEqual({ student: ['conv1', 'conv2'], teacher: ['block1'] });
-    expect(combined.needsTeacher).toBe(true);
+    expect(combined.needs).toEqual({ teacher: true, teacherGradient: false, labels: true, targets: false, tensors: ['noise', 'samples'] });
     expect(combined.variables()).toEqual([regressor]);
     combined.dispose();
     expect(disposed).toBe(1);
-    expect(combineLosses([{ loss: meanLoss('a', 1), weight: 1 }]).needsTeacher).toBe(false);
+    expect(combineLosses([{ loss: meanLoss('a', 1), weight: 1 }]).needs.teacher).toBe(false);
+    // Gradient through the teacher implies reading it.
+    expect(combineLosses([{ loss: meanLoss('a', 1, { needs: { teacherGradient: true } }), weight: 1 }]).needs).toMatchObject({ teacher: true, teacherGradient: true });
     regressor.dispose();
   });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Loss, LossContext } from '../contracts';
+import type { Loss, LossContext, LossNeeds } from '../contracts';
 import { InvalidArgumentError } from '../errors';
 
 /** One weighted term of {@link combineLosses}. */
@@ -28,8 +28,8 @@ export interface CombinedLoss {
   compute(context: LossContext): CombinedLossValue;
   /** Union of the layers the terms tap, without duplicates, in first-seen order. */
   readonly taps: { readonly student: readonly string[]; readonly teacher: readonly string[] };
-  /** True when any term reads the teacher. */
-  readonly needsTeacher: boolean;
+  /** What the terms read, together: any term's need is the sum's (`teacher` includes `teacherGradient`). */
+  readonly needs: Required<LossNeeds>;
   /** Trainable variables owned by the terms (e.g. a FitNet regressor), to train with the model. */
   variables(): tf.Variable[];
   /** Disposes every term that has a `dispose`. */
@@ -38,6 +38,18 @@ export interface CombinedLoss {
 
 function union(lists: ReadonlyArray<readonly string[] | undefined>): string[] {
   return [...new Set(lists.flatMap((list) => list ?? []))];
+}
+
+function combineNeeds(list: ReadonlyArray<LossNeeds | undefined>): Required<LossNeeds> {
+  const present = list.filter((needs): needs is LossNeeds => needs !== undefined);
+  const teacherGradient = present.some((needs) => needs.teacherGradient === true);
+  return {
+    teacher: teacherGradient || present.some((needs) => needs.teacher === true),
+    teacherGradient,
+    labels: present.some((needs) => needs.labels === true),
+    targets: present.some((needs) => needs.targets === true),
+    tensors: union(present.map((needs) => needs.tensors)),
+  };
 }
 
 function partNames(terms: readonly WeightedLoss[]): string[] {
@@ -72,7 +84,7 @@ export function combineLosses(terms: readonly WeightedLoss[]): CombinedLoss {
       student: union(ownTerms.map((term) => term.loss.taps?.student)),
       teacher: union(ownTerms.map((term) => term.loss.taps?.teacher)),
     },
-    needsTeacher: ownTerms.some((term) => term.loss.needsTeacher === true),
+    needs: combineNeeds(ownTerms.map((term) => term.loss.needs)),
     compute(context) {
       const parts: Record<string, tf.Scalar> = {};
       try {

@@ -5,6 +5,7 @@ import { defineLoss } from '../define';
 import { InvalidArgumentError } from '../errors';
 import { kdLoss } from './kd-loss';
 import { softmaxCrossEntropy } from './softmax-cross-entropy';
+import { softTargetLoss } from './soft-target-loss';
 
 /**
  * Options of the `core:cross-entropy` loss. The weight of the loss in the sum is not an option:
@@ -27,6 +28,9 @@ export const kdOptions = z.strictObject({
 /** Parsed options of `core:kd`. */
 export type KdOptions = z.output<typeof kdOptions>;
 
+/** Options of the `core:soft-targets` loss (none besides the weight). */
+export const softTargetsOptions = z.strictObject({});
+
 function logitsOf(context: LossContext, field: 'outputs' | 'teacherOutputs', lossName: string): tf.Tensor2D {
   const tensor = context[field];
   if (tensor === undefined) {
@@ -46,6 +50,7 @@ export function createCrossEntropyLoss(options: CrossEntropyOptions): Loss {
   const name = 'cross-entropy';
   return {
     name,
+    needs: { labels: true },
     compute(context) {
       if (context.labels === undefined) {
         throw new InvalidArgumentError('labels', `loss "${name}" needs labels, but the batch has none; use a loss that does not read labels for unlabelled data`);
@@ -57,16 +62,35 @@ export function createCrossEntropyLoss(options: CrossEntropyOptions): Loss {
 
 /**
  * Creates the distillation term: {@link kdLoss} of the student's logits against
- * `context.teacherOutputs` (Hinton et al. 2015). Name `kd`; `needsTeacher` is true. Combine it with
+ * `context.teacherOutputs` (Hinton et al. 2015). Name `kd`; it needs the teacher (`needs.teacher`). Combine it with
  * `cross-entropy` by weights in config, e.g. 0.1 and 0.9 for α = 0.9.
  */
 export function createKdLoss(options: KdOptions): Loss {
   const name = 'kd';
   return {
     name,
-    needsTeacher: true,
+    needs: { teacher: true },
     compute(context) {
       return kdLoss(logitsOf(context, 'outputs', name), logitsOf(context, 'teacherOutputs', name), { temperature: options.temperature });
+    },
+  };
+}
+
+/**
+ * Creates the soft-target term: {@link softTargetLoss} of the model's logits against the data's soft
+ * targets (`context.targets`). Name `soft-targets`; it needs data that carries targets (a generated
+ * dataset artifact labelled by a teacher).
+ */
+export function createSoftTargetsLoss(): Loss {
+  const name = 'soft-targets';
+  return {
+    name,
+    needs: { targets: true },
+    compute(context) {
+      if (context.targets === undefined) {
+        throw new InvalidArgumentError('targets', `loss "${name}" needs soft targets, but the batch has none; train on a dataset artifact that carries them (e.g. generated samples labelled by a teacher), or use core:kd with a teacher`);
+      }
+      return softTargetLoss(logitsOf(context, 'outputs', name), context.targets);
     },
   };
 }
@@ -85,8 +109,16 @@ export const kd = defineLoss({
   create: (options) => createKdLoss(options),
 });
 
+/** `core:soft-targets`: KL divergence from the data's soft targets to the model's softmax. */
+export const softTargets = defineLoss({
+  description: "KL divergence from the data's soft targets (e.g. a teacher's stored probabilities) to the model's softmax, averaged over the batch.",
+  options: softTargetsOptions,
+  create: () => createSoftTargetsLoss(),
+});
+
 /** The losses the runtime registers under the `core` namespace, by key. */
 export const coreLossDefinitions = {
   'cross-entropy': crossEntropy,
   kd,
+  'soft-targets': softTargets,
 };

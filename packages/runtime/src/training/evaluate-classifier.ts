@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ArrayDataset } from '@core/datasets';
-import type { Model } from '../contracts';
+import type { Dataset, Model } from '../contracts';
 import { InvalidArgumentError } from '../errors';
 import { topKCorrect } from './accuracy';
 import { softmaxCrossEntropy } from './softmax-cross-entropy';
@@ -28,7 +27,7 @@ export type ClassifierEvaluation = {
   [topK: `top${number}`]: number;
 };
 
-function checkOptions(dataset: ArrayDataset, options: EvaluateClassifierOptions): void {
+function checkOptions(dataset: Dataset, options: EvaluateClassifierOptions): void {
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
     throw new InvalidArgumentError('batchSize', `batchSize must be a positive integer, got ${options.batchSize}`);
   }
@@ -42,7 +41,7 @@ function checkOptions(dataset: ArrayDataset, options: EvaluateClassifierOptions)
   }
   const normalize = options.normalize;
   if (normalize !== undefined) {
-    const channels = dataset.shape[2];
+    const channels = dataset.shape[dataset.shape.length - 1];
     for (const [field, values] of [['mean', normalize.mean], ['std', normalize.std]] as const) {
       if (values.length !== channels && values.length !== 1) {
         throw new InvalidArgumentError('normalize', `normalize.${field} needs 1 or ${channels} values (one per channel), got ${values.length}`);
@@ -63,19 +62,18 @@ function checkOptions(dataset: ArrayDataset, options: EvaluateClassifierOptions)
  * back once at the end, so the loop neither leaks tensors nor waits on the device per batch.
  *
  * @param model Maps `[batch, height, width, channels]` images to `[batch, classes]` logits.
- * @param dataset Images in [0, 1] (NHWC) and int32 labels.
+ * @param dataset Examples (NHWC images in [0, 1], or any shape) and int32 labels.
  * @throws InvalidArgumentError on a bad batch size, empty data, bad normalisation or a k above
  *   the number of classes.
  */
 export async function evaluateClassifier(
   model: Model,
-  dataset: ArrayDataset,
+  dataset: Dataset,
   options: EvaluateClassifierOptions,
 ): Promise<ClassifierEvaluation> {
   checkOptions(dataset, options);
   const topK = [...new Set(options.topK ?? [])];
-  const [height, width, channels] = dataset.shape;
-  const imageSize = height * width * channels;
+  const imageSize = dataset.shape.reduce((product, size) => product * size, 1);
   const normalize = options.normalize;
   // Slots: summed loss, correct top-1, then correct top-k for each requested k.
   let sums: tf.Tensor1D = tf.zeros([2 + topK.length]);
@@ -84,7 +82,7 @@ export async function evaluateClassifier(
       const end = Math.min(start + options.batchSize, dataset.count);
       const size = end - start;
       const next = tf.tidy(() => {
-        let images: tf.Tensor = tf.tensor4d(dataset.images.subarray(start * imageSize, end * imageSize), [size, height, width, channels]);
+        let images: tf.Tensor = tf.tensor(dataset.images.subarray(start * imageSize, end * imageSize), [size, ...dataset.shape]);
         if (normalize !== undefined) {
           images = tf.div(tf.sub(images, tf.tensor1d([...normalize.mean])), tf.tensor1d([...normalize.std]));
         }

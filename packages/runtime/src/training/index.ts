@@ -1,15 +1,18 @@
 export { softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './softmax-cross-entropy';
 export { kdLoss, type KdLossOptions } from './kd-loss';
 export { distillationLoss, type DistillationLossOptions } from './distillation-loss';
-export { stopGradient } from './stop-gradient';
+export { softTargetLoss } from './soft-target-loss';
 export {
   coreLossDefinitions,
   createCrossEntropyLoss,
   createKdLoss,
+  createSoftTargetsLoss,
   crossEntropy,
   crossEntropyOptions,
   kd,
   kdOptions,
+  softTargets,
+  softTargetsOptions,
   type CrossEntropyOptions,
   type KdOptions,
 } from './core-losses';

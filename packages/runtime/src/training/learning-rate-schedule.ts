@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors';
+import { parseOptions } from '../zod-issues';
 
 const warmupEpochs = z.number().nonnegative().default(0);
 
@@ -71,11 +72,7 @@ function checkCount(argument: string, value: number): void {
  * @throws InvalidArgumentError on invalid options (all problems listed) or context.
  */
 export function createSchedule(options: ScheduleOptionsInput, context: ScheduleContext): LearningRateSchedule {
-  const parsed = scheduleOptions.safeParse(options);
-  if (!parsed.success) {
-    throw new InvalidArgumentError('options', `invalid learning-rate schedule options:\n${z.prettifyError(parsed.error)}`);
-  }
-  const resolved = parsed.data;
+  const resolved = parseOptions(scheduleOptions, options, 'learning-rate schedule');
   const { baseLearningRate, epochs, batchesPerEpoch } = context;
   if (!Number.isFinite(baseLearningRate) || baseLearningRate < 0) {
     throw new InvalidArgumentError('baseLearningRate', `baseLearningRate must be a finite number ≥ 0, got ${baseLearningRate}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidArgumentError } from '../errors';
+import { parseOptions } from '../zod-issues';
 import { createAdam } from './adam';
 import type { Optimizer } from './optimizer';
 import { createSgd } from './sgd';
@@ -39,11 +39,7 @@ export type OptimizerOptions = z.output<typeof optimizerOptions>;
  * @throws InvalidArgumentError listing every problem when the options do not match {@link optimizerOptions}.
  */
 export function createOptimizer(options: OptimizerOptionsInput): Optimizer {
-  const parsed = optimizerOptions.safeParse(options);
-  if (!parsed.success) {
-    throw new InvalidArgumentError('options', `invalid optimiser options:\n${z.prettifyError(parsed.error)}`);
-  }
-  const resolved = parsed.data;
+  const resolved = parseOptions(optimizerOptions, options, 'optimiser');
   switch (resolved.type) {
     case 'sgd':
       return createSgd(resolved);

@@ -16,3 +16,20 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
   }));
   return identityWithoutGradient(x) as T;
 }
+
+/**
+ * Runs `compute(input)` as one opaque operation whose gradient with respect to `input` is zero.
+ * Comparisons (`greater`, `less`) have no gradient in tfjs, so masks and counts derived from a
+ * differentiated tensor go through here instead of the gradient tape.
+ *
+ * @param input The tensor `compute` reads.
+ * @param compute Pure tensor function of `input`.
+ * @returns The output of `compute`; the caller owns it.
+ */
+export function withoutGradient<Input extends tf.Tensor, Output extends tf.Tensor>(input: Input, compute: (input: Input) => Output): Output {
+  const opaque = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const tensor = inputs[0] as Input;
+    return { value: compute(tensor), gradFunc: () => tf.zerosLike(tensor) };
+  });
+  return opaque(input) as Output;
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { floatTensor, integerTensor, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
 import type { HostTensor } from './__fixtures__/backend-comparison';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 import { isChannelVector } from './channel-broadcast-kernels';
 
 type Case = { name: string; a: HostTensor; b: HostTensor };
@@ -27,7 +27,7 @@ const cases: Case[] = [
 
 describe('Add, Sub, Multiply and RealDiv on wasm', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

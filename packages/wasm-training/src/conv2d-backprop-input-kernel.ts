@@ -7,6 +7,7 @@ import { loadSimdModule } from './simd-module';
 import type { SimdModule } from './simd-module';
 import { buildConvolutionTileModule, runConvolutionTile, tileChannels, tilePixels } from './simd-convolution-tile';
 import { padSpatially } from './simd-padding';
+import { WasmTrainingError } from './wasm-training-error';
 
 type Shape4D = [number, number, number, number];
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -248,7 +249,11 @@ export function createConv2DBackpropInputKernel(
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
     if (dataFormat === 'NCHW') {
       if (fallback == null) {
-        throw new Error("Conv2DBackpropInput on the 'wasm' backend supports dataFormat 'NHWC' only.");
+        throw new WasmTrainingError({
+          code: 'E_INVALID_ARGUMENT',
+          argument: 'dataFormat',
+          message: "Conv2DBackpropInput on the 'wasm' backend supports dataFormat 'NHWC' only: transpose the tensors to NHWC, or use the cpu backend.",
+        });
       }
       return fallback.kernelFunc({ inputs, backend, attrs });
     }

@@ -6,7 +6,7 @@ import type { HostTensor } from './__fixtures__/backend-comparison';
 import type { ConvolutionCase } from './__fixtures__/convolution-cases';
 import { convolutionOutputShape } from './__fixtures__/convolution-cases';
 import { runKernelFunction } from './__fixtures__/kernel-function-run';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 import { createConv2DBackpropFilterKernel } from './conv2d-backprop-filter-kernel';
 import { createConv2DBackpropInputKernel } from './conv2d-backprop-input-kernel';
 
@@ -88,7 +88,7 @@ const gradients: Gradient[] = [
 
 describe.each(gradients)('$kernelName on wasm', (gradient) => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

@@ -3,7 +3,7 @@ import type { KernelBackend } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostTensor } from './__fixtures__/backend-comparison';
 import { integerTensor, maxRelativeError, randomTensor } from './__fixtures__/backend-comparison';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 
 type Case = { name: string; equation: string; operands: HostTensor[] };
 
@@ -60,7 +60,7 @@ async function einsumOn(backendName: string, equation: string, operands: HostTen
 
 describe('Einsum on wasm', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

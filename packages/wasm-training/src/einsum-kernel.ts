@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EinsumAttrs, KernelBackend, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs';
 import { createKernelScope } from './kernel-scope';
+import { WasmTrainingError } from './wasm-training-error';
 
 /**
  * `Einsum` for the WebAssembly backend, which tfjs-backend-wasm 4.22.0 lacks (`tf.einsum` throws
@@ -55,7 +56,11 @@ export const einsumKernel: KernelFunc = ({ inputs, backend: kernelBackend, attrs
       }
     });
     if (product == null) {
-      throw new Error(`Einsum '${equation}' has no operands.`);
+      throw new WasmTrainingError({
+        code: 'E_INVALID_ARGUMENT',
+        argument: 'equation',
+        message: `Einsum '${equation}' has no operands: pass at least one tensor.`,
+      });
     }
     // A single operand that needed no work is still one of the inputs: the output must own its data.
     const output = operands.includes(product) ? scope.run('Identity', { x: product }, {}) : product;

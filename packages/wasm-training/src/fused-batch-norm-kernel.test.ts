@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelativeError, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
 import type { HostTensor } from './__fixtures__/backend-comparison';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 
 /** Positive variances, as batch statistics are. */
 function varianceTensor(shape: number[], seed: number): HostTensor {
@@ -24,7 +24,7 @@ const cases: Case[] = [
 
 describe('FusedBatchNorm on wasm', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

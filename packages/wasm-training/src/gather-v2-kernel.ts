@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GatherV2Attrs, KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { createKernelScope } from './kernel-scope';
+import { WasmTrainingError } from './wasm-training-error';
 
 /**
  * Creates a `GatherV2` kernel for the WebAssembly backend that is correct with `batchDims > 0`.
@@ -32,7 +33,11 @@ export function createGatherV2Kernel(stock: KernelConfig): KernelFunc {
     for (let position = 0; position < indexValues.length; position += 1) {
       const index = indexValues[position];
       if (index < 0 || index >= dimSize) {
-        throw new Error(`GatherV2: the index value ${index} is not in [0, ${dimSize - 1}]`);
+        throw new WasmTrainingError({
+          code: 'E_INVALID_ARGUMENT',
+          argument: 'indices',
+          message: `GatherV2: the index value ${index} is not in [0, ${dimSize - 1}]; pass indices within the gathered axis.`,
+        });
       }
       rowIndices[position] = Math.floor(position / perBatch) * dimSize + index;
     }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelativeError, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
 import type { ResizeSettings } from './__fixtures__/resize-adjoint';
 import { resizeAdjoint } from './__fixtures__/resize-adjoint';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 
 type Case = { name: string; imagesShape: number[] } & Omit<ResizeSettings, 'method'>;
 
@@ -46,7 +46,7 @@ const kernels = [
 
 describe.each(kernels)('$kernelName on wasm', ({ kernelName, method, resize }) => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

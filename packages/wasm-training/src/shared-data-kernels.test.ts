@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 
 function dataIds(): number {
   return (tf.engine().backend as KernelBackend).numDataIds();
@@ -9,7 +9,7 @@ function dataIds(): number {
 
 describe('Identity and Cast on wasm', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { describeFailure } from './backend-errors';
+import { describeFailure } from './describe-failure';
 import { currentModuleLocation } from './wasm-binary-directory';
 
 /**
@@ -30,7 +30,10 @@ const stockFactoryKey = Symbol.for('core.backends.stockWasmFactory');
 /** What the last threaded start reported (threads, or why it fell back), shared across builds. */
 const lastStartKey = Symbol.for('core.backends.threadedWasmLastStart');
 
-/** The XNNPACK pool cannot exceed the 8 pthread workers the build pre-creates. */
+/**
+ * The most threads the WebAssembly backend runs: its XNNPACK pool cannot exceed the 8 pthread workers the
+ * threaded build pre-creates.
+ */
 export const maxWasmThreads = 8;
 /** How long the threaded module may take to start its workers before the single-threaded build is used. */
 const startTimeoutMs = 60_000;
@@ -51,7 +54,7 @@ interface ThreadedModule {
 
 type ThreadedFactory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
 
-/** What the last start of the threaded backend did, for {@link selectBackend}'s report. */
+/** What the last start of the threaded backend did, for the report of `activateWasmTraining`. */
 export interface ThreadedWasmStart {
   threads: number;
   /** Set when the single-threaded build was started instead, with the reason. */
@@ -158,7 +161,7 @@ async function createThreadedBackend(wasmPackage: WasmPackage, threads: number):
     return Array.from({ length: 2 * threads }, (_, index) => cpus[index % Math.max(cpus.length, 1)]);
   };
   // The workers do not hold the event loop open while they load, so nothing else would keep an
-  // `await selectBackend()` at the top of a script from ending the process early.
+  // `await activateWasmTraining(tf)` at the top of a script from ending the process early.
   const keepAlive = setInterval(() => undefined, 1_000);
   let timer: NodeJS.Timeout | undefined;
   let module: ThreadedModule;

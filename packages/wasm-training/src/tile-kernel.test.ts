@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostTensor } from './__fixtures__/backend-comparison';
 import { integerTensor, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 import { tileAsBroadcast } from './tile-kernel';
 
 describe('tileAsBroadcast', () => {
@@ -35,7 +35,7 @@ const cases: Case[] = [
 
 describe('Tile on wasm', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

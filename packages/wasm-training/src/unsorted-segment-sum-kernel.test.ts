@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostTensor } from './__fixtures__/backend-comparison';
 import { integerTensor, maxRelativeError, randomTensor, runKernelOn } from './__fixtures__/backend-comparison';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 
 type Case = { name: string; x: HostTensor; segmentIds: HostTensor; numSegments: number };
 
@@ -20,7 +20,7 @@ const cases: Case[] = [
 
 describe('UnsortedSegmentSum on wasm', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

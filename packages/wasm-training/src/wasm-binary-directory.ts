@@ -14,7 +14,7 @@ export function resolveWasmBinaryDirectory(): string {
   return path.dirname(entry) + path.sep;
 }
 
-/** This module's location, for `createRequire`: resolves packages as @core/runtime itself does. */
+/** This module's location, for `createRequire`: resolves packages as @core/wasm-training itself does. */
 export function currentModuleLocation(): string {
   // The CJS build has `__filename` (bundlers rewrite `require`, so it cannot be tested for);
   // ESM (the ESM build, vitest) knows its own URL.

@@ -3,7 +3,7 @@ import type { KernelBackend } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostTensor } from './__fixtures__/backend-comparison';
 import { floatTensor, integerTensor, maxRelativeError, randomTensor } from './__fixtures__/backend-comparison';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 
 /**
  * Every op the toolkit's plugins train with (CNNs, ResNets, capsule networks, generators, Tucker students,
@@ -926,7 +926,7 @@ async function evaluateModel(backendName: string, model: TrainableModel): Promis
 
 describe('gradients on wasm match cpu', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

@@ -3,7 +3,7 @@ import type { KernelBackend } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { maxRelativeError, randomTensor } from './__fixtures__/backend-comparison';
 import { createLeNet5, createMultilayerPerceptron, createSmallResNet } from './__fixtures__/training-models';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 import { registerWasmTrainingKernels, wasmTrainingKernelNames } from './wasm-kernels';
 
 type Model = { name: string; create: () => tf.LayersModel; inputShape: number[] };
@@ -35,7 +35,7 @@ function lossOf(model: tf.LayersModel, inputs: tf.Tensor, labels: tf.Tensor2D): 
 
 describe('registerWasmTrainingKernels', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

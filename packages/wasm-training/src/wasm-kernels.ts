@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { createAvgPoolGradKernel } from './avg-pool-grad-kernel';
-import { BackendUnavailableError } from './backend-errors';
 import { createBatchMatMulKernel } from './batch-mat-mul-kernel';
 import { createChannelBroadcastKernel } from './channel-broadcast-kernels';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter-kernel';
@@ -19,6 +18,7 @@ import { resizeNearestNeighborGradKernel } from './resize-nearest-neighbor-grad-
 import { createCastKernel, createIdentityKernel } from './shared-data-kernels';
 import { createTileKernel } from './tile-kernel';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum-kernel';
+import { WasmTrainingError } from './wasm-training-error';
 
 /**
  * Marks kernel configs registered here. A registry-wide symbol (not module state) keeps registration
@@ -36,7 +36,10 @@ interface TrainingKernel {
 
 function requireStock(kernelName: string, stock: KernelConfig | undefined): KernelConfig {
   if (stock == null) {
-    throw new Error(`The 'wasm' backend has no stock '${kernelName}' kernel to build on.`);
+    throw new WasmTrainingError({
+      code: 'E_BACKEND_UNAVAILABLE',
+      message: `The 'wasm' backend has no stock '${kernelName}' kernel to build on: install @tensorflow/tfjs-backend-wasm 4.22.0, the version these kernels are written for.`,
+    });
   }
   return stock;
 }
@@ -152,14 +155,15 @@ function isTrainingKernel(config: KernelConfig | undefined): boolean {
  * Idempotent, and safe before or after the backend is initialised. Replaced stock kernels keep their
  * `setupFunc`, because the replacements call them for the cases they do not handle.
  *
- * @throws BackendUnavailableError when tfjs-backend-wasm has not been loaded yet (call `selectBackend('wasm')` or import it first).
+ * @throws WasmTrainingError `E_BACKEND_UNAVAILABLE` when tfjs-backend-wasm has not been loaded yet (call
+ *   `activateWasmTraining(tf)`, or import it first) or lacks a kernel these build on (another version than 4.22.0).
  */
 export function registerWasmTrainingKernels(): void {
   if (tf.getKernel('Conv2D', 'wasm') == null) {
-    throw new BackendUnavailableError({
-      backend: 'wasm',
+    throw new WasmTrainingError({
+      code: 'E_BACKEND_UNAVAILABLE',
       message:
-        "The WebAssembly backend is not loaded: call selectBackend('wasm') or import '@tensorflow/tfjs-backend-wasm' before registerWasmTrainingKernels().",
+        "The WebAssembly backend is not loaded: call activateWasmTraining(tf) (or selectBackend('wasm') of @core/runtime) or import '@tensorflow/tfjs-backend-wasm' before registerWasmTrainingKernels().",
     });
   }
   for (const kernel of trainingKernels) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend-select';
+import { activateWasmTraining } from './activate-wasm-training';
 import { loadSimdModule } from './simd-module';
 import { FunctionBuilder, encodeModule, valueType } from './wasm-module-builder';
 
@@ -85,7 +85,7 @@ describe('loadSimdModule', () => {
 
 describe('SIMD modules on the wasm backend', () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await activateWasmTraining(tf);
   });
   afterAll(async () => {
     await tf.setBackend('cpu');

@@ -2,7 +2,7 @@
 // WebAssembly backend starts in a fresh process and the test can see whether that process exits by
 // itself. Prints one JSON line.
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend-select';
+import { activateWasmTraining } from '../activate-wasm-training';
 
 const mode = process.argv[2] ?? 'train';
 
@@ -32,12 +32,14 @@ async function main(): Promise<void> {
     // An engine without shared memory cannot run the threaded build.
     delete (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
   }
-  const first = await selectBackend('wasm', { threads: mode === 'single' ? 1 : 2 });
-  const second = await selectBackend('wasm', { threads: 2 });
+  // Each report names the backend tfjs then runs, beside what the activation returned.
+  const activate = async (threads: number) => ({ ...(await activateWasmTraining(tf, { threads })), backend: tf.getBackend() });
+  const first = await activate(mode === 'single' ? 1 : 2);
+  const second = await activate(2);
   let restarted: typeof first | undefined;
   if (mode === 'restart') {
     tf.removeBackend('wasm');
-    restarted = await selectBackend('wasm', { threads: 2 });
+    restarted = await activate(2);
   }
   const tensorsBefore = tf.memory().numTensors;
   const wasm = lossAndGradients();

@@ -4,7 +4,7 @@ import type { UserWorkspaceConfig } from 'vitest/config';
 const root = import.meta.dirname;
 
 /** Workspace packages resolve to their sources in tests, so a change needs no rebuild. */
-const aliases = ['runtime', 'datasets', 'cli', 'rkd', 'tas', 'srcaps', 'kegnet', 'ebu'].map((name) => ({
+const aliases = ['runtime', 'wasm-training', 'datasets', 'cli', 'rkd', 'tas', 'srcaps', 'kegnet', 'ebu'].map((name) => ({
   find: new RegExp(`^@core/${name}$`),
   replacement: path.join(root, 'packages', name, 'src', 'index.ts'),
 }));

@@ -1,8 +1,8 @@
 // Training and inference throughput (images/s) of LeNet-5 and ResNet-20 on each available tfjs backend.
 // Usage and measured numbers: bench/README.md.
 
-// Where the backends come from, in one place: the built @core/runtime, or any build of
-// packages/runtime/src/backends named by CORE_BACKENDS_MODULE (see README).
+// Where the backends come from, in one place: the built @core/runtime (its wasm backend from the built
+// @core/wasm-training), or any other module exporting selectBackend named by CORE_BACKENDS_MODULE (see README).
 const backendsModule =
   process.env.CORE_BACKENDS_MODULE ?? new URL('../packages/runtime/dist/index.js', import.meta.url).href;
 const { selectBackend } = await import(

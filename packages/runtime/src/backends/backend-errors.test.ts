@@ -1,4 +1,6 @@
+import { WasmTrainingError } from '@core/wasm-training';
 import { describe, expect, it } from 'vitest';
+import { CoreError, InvalidArgumentError } from '../errors';
 import { BackendUnavailableError } from './backend-errors';
 
 describe('BackendUnavailableError', () => {
@@ -21,5 +23,16 @@ describe('BackendUnavailableError', () => {
     expect(BackendUnavailableError.isInstance(fromAnotherCopy)).toBe(true);
     expect(BackendUnavailableError.isInstance(new Error('other'))).toBe(false);
     expect(BackendUnavailableError.isInstance(undefined)).toBe(false);
+  });
+
+  it('recognises the errors of @core/wasm-training, which carry the same markers', () => {
+    const unavailable = new WasmTrainingError({ code: 'E_BACKEND_UNAVAILABLE', message: 'Reinstall.' });
+    expect(CoreError.isInstance(unavailable)).toBe(true);
+    expect(BackendUnavailableError.isInstance(unavailable)).toBe(true);
+    expect(unavailable).toMatchObject({ code: 'E_BACKEND_UNAVAILABLE', backend: 'wasm' });
+    const invalid = new WasmTrainingError({ code: 'E_INVALID_ARGUMENT', argument: 'threads', message: 'Pass 1.' });
+    expect(CoreError.isInstance(invalid)).toBe(true);
+    expect(InvalidArgumentError.isInstance(invalid)).toBe(true);
+    expect(BackendUnavailableError.isInstance(invalid)).toBe(false);
   });
 });

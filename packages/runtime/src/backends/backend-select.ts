@@ -1,10 +1,8 @@
 import os from 'node:os';
+import { activateWasmTraining, maxWasmThreads } from '@core/wasm-training';
 import * as tfjs from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { BackendUnavailableError, describeFailure } from './backend-errors';
-import { installThreadedWasmFactory, lastThreadedWasmStart, maxWasmThreads } from './threaded-wasm';
-import { resolveWasmBinaryDirectory } from './wasm-binary-directory';
-import { registerWasmTrainingKernels } from './wasm-kernels';
 
 /** Which backend to run on: `auto` takes the fastest one available (native TensorFlow, then WebAssembly, then pure JS). */
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -71,24 +69,11 @@ async function activateTensorflow(tf: TensorFlow, _threads: number): Promise<Att
   throw new Error(failures.join('; '));
 }
 
+/** The WebAssembly backend with its training kernels, from `@core/wasm-training` (versioned on its own). */
 async function activateWasm(tf: TensorFlow, threads: number): Promise<Attempt> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  // Node's ESM loader may expose the CommonJS build only as `default`.
-  const wasmModule = (wasm as unknown as { default?: typeof wasm }).default ?? wasm;
-  // Paths and threads only matter before the first initialisation; afterwards the module is running.
-  let threaded = false;
-  if (tf.findBackend('wasm') == null) {
-    wasmModule.setWasmPaths(resolveWasmBinaryDirectory());
-    wasmModule.setThreadsCount(1);
-    threaded = threads > 1 && installThreadedWasmFactory(tf, wasmModule, threads);
-  }
-  registerWasmTrainingKernels();
-  if (!(await tf.setBackend('wasm'))) {
-    throw new Error("the 'wasm' backend did not initialise (see the warning tfjs logged above)");
-  }
-  const start = threaded ? lastThreadedWasmStart() : undefined;
-  const skipped = start?.fallbackReason != null ? { name: 'wasm-threads', reason: start.fallbackReason } : undefined;
-  return { threads: Math.max(1, wasmModule.getThreadsCount()), skipped };
+  const activation = await activateWasmTraining(tf, { threads });
+  const skipped = activation.fallbackReason != null ? { name: 'wasm-threads', reason: activation.fallbackReason } : undefined;
+  return { threads: activation.threads, skipped };
 }
 
 async function activateCpu(tf: TensorFlow, _threads: number): Promise<Attempt> {
@@ -108,7 +93,7 @@ const remedies: Record<BackendName, string> = {
   tensorflow:
     'Install the native backend next to @tensorflow/tfjs (same version, 4.22.0): `pnpm add @tensorflow/tfjs-node@4.22.0` ' +
     '(its install script downloads libtensorflow, so allow its build under `allowBuilds`), or choose backend: auto, wasm or cpu.',
-  wasm: 'Reinstall the dependencies of @core/runtime so that @tensorflow/tfjs-backend-wasm 4.22.0 and its .wasm files are present, or choose backend: cpu.',
+  wasm: 'Reinstall the dependencies of @core/runtime so that @core/wasm-training, @tensorflow/tfjs-backend-wasm 4.22.0 and its .wasm files are present, or choose backend: cpu.',
   cpu: 'The pure-JS backend ships with @tensorflow/tfjs; check that @tensorflow/tfjs 4.22.0 is installed.',
 };
 
@@ -117,7 +102,7 @@ const remedies: Record<BackendName, string> = {
  *
  * `auto` takes the native TensorFlow backend (`@tensorflow/tfjs-node`, an optional peer) if it can be
  * imported, else WebAssembly, else the pure-JS `cpu` backend, and lists what it skipped in `fallbacks`.
- * On WebAssembly it also registers the kernels training needs ({@link registerWasmTrainingKernels}).
+ * On WebAssembly it also registers the kernels training needs (`registerWasmTrainingKernels` of `@core/wasm-training`).
  * WebAssembly can run multi-threaded in Node ({@link SelectBackendOptions.threads}); if the threaded
  * build cannot start, the single-threaded one runs and `fallbacks` lists `wasm-threads` with the reason.
  * Safe to call again: loaded modules, the initialised backend and registered kernels are reused.

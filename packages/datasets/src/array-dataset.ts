@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 /**
  * An image classification data set held in memory: NHWC images with values in [0, 1] (before
  * any normalisation) and integer labels.
@@ -53,29 +54,29 @@ export function createArrayDataset(fields: ArrayDatasetFields): ArrayDataset {
   const [height, width, channels] = fields.shape;
   for (const size of fields.shape) {
     if (!Number.isInteger(size) || size <= 0) {
-      throw new RangeError(`shape must be three positive integers [height, width, channels], got [${fields.shape.join(', ')}]`);
+      throw new DataArgumentError('shape', `shape must be three positive integers [height, width, channels], got [${fields.shape.join(', ')}]`);
     }
   }
   if (!Number.isInteger(fields.numClasses) || fields.numClasses <= 0) {
-    throw new RangeError(`numClasses must be a positive integer, got ${fields.numClasses}`);
+    throw new DataArgumentError('numClasses', `numClasses must be a positive integer, got ${fields.numClasses}`);
   }
   const count = fields.labels.length;
   if (fields.images.length !== count * height * width * channels) {
-    throw new RangeError(
+    throw new DataArgumentError('images',
       `images holds ${fields.images.length} values, but ${count} labels of shape [${height}, ${width}, ${channels}] need ${count * height * width * channels}`,
     );
   }
   for (let index = 0; index < count; index += 1) {
     const label = fields.labels[index];
     if (label < 0 || label >= fields.numClasses) {
-      throw new RangeError(`label ${label} of image ${index} is outside [0, ${fields.numClasses})`);
+      throw new DataArgumentError('label', `label ${label} of image ${index} is outside [0, ${fields.numClasses})`);
     }
   }
   if (fields.classNames !== undefined && fields.classNames.length !== fields.numClasses) {
-    throw new RangeError(`classNames has ${fields.classNames.length} entries for ${fields.numClasses} classes`);
+    throw new DataArgumentError('classNames', `classNames has ${fields.classNames.length} entries for ${fields.numClasses} classes`);
   }
   if (fields.targets !== undefined && fields.targets.length !== count * fields.numClasses) {
-    throw new RangeError(`targets holds ${fields.targets.length} values, but ${count} examples of ${fields.numClasses} classes need ${count * fields.numClasses}`);
+    throw new DataArgumentError('targets', `targets holds ${fields.targets.length} values, but ${count} examples of ${fields.numClasses} classes need ${count * fields.numClasses}`);
   }
   return {
     name: fields.name,

@@ -62,7 +62,7 @@ describe('createBatches', () => {
   });
 
   it('needs a random source to shuffle or augment', () => {
-    expect(() => createBatches(tiny, { batchSize: 2, shuffle: true })).toThrow(TypeError);
-    expect(() => createBatches(tiny, { batchSize: 2, augment: { flip: true } })).toThrow(TypeError);
+    expect(() => createBatches(tiny, { batchSize: 2, shuffle: true })).toThrow(RangeError);
+    expect(() => createBatches(tiny, { batchSize: 2, augment: { flip: true } })).toThrow(RangeError);
   });
 });

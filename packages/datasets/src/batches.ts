@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import { imageSize, type ArrayDataset } from './array-dataset';
 import { normalize } from './normalize';
 import type { RandomSource } from './random-source';
@@ -40,8 +41,8 @@ export interface CreateBatchesOptions {
  * or `floor(count / batchSize)` with `dropLast`.
  */
 export function batchCount(count: number, batchSize: number, dropLast: boolean): number {
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new DataArgumentError('batchSize', `batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(count) || count < 0) throw new DataArgumentError('count', `count must be a non-negative integer, got ${count}`);
   return dropLast ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);
 }
 
@@ -60,7 +61,7 @@ export function createBatches(dataset: ArrayDataset, options: CreateBatchesOptio
   const flip = options.augment?.flip ?? false;
   const total = batchCount(dataset.count, batchSize, options.dropLast ?? false);
   if (random === undefined && (options.shuffle === true || crop > 0 || flip)) {
-    throw new TypeError('createBatches: shuffle and augment need a random source (options.random)');
+    throw new DataArgumentError('random', 'createBatches: shuffle and augment need a random source (options.random)');
   }
   const order = options.shuffle === true ? shuffledIndices(dataset.count, random!) : undefined;
   const [height, width, channels] = dataset.shape;

@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -92,7 +93,7 @@ export function buildSplit(options: {
   let ranges = options.ranges;
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 0) {
-      throw new RangeError(`limit must be a non-negative integer, got ${options.limit}`);
+      throw new DataArgumentError('limit', `limit must be a non-negative integer, got ${options.limit}`);
     }
     const quotas = proportionalQuotas(
       ranges.map(([start, end]) => end - start),

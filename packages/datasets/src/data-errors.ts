@@ -8,6 +8,7 @@
 const coreMarker = /* @__PURE__ */ Symbol.for('core.error');
 const notFoundMarker = /* @__PURE__ */ Symbol.for('core.error.DataNotFoundError');
 const formatMarker = /* @__PURE__ */ Symbol.for('core.error.DataFormatError');
+const argumentMarker = /* @__PURE__ */ Symbol.for('core.error.InvalidArgumentError');
 
 /** Options shared by the data errors. */
 export interface DataErrorOptions {
@@ -73,6 +74,31 @@ export class DataFormatError extends Error {
   /** True for any {@link DataFormatError}, from whichever copy of this package it came. */
   static isInstance(error: unknown): error is DataFormatError {
     return hasMarker(error, formatMarker);
+  }
+}
+
+/**
+ * A function of this package was called with an argument it cannot use (a negative count, a shape
+ * that does not fit the data, a missing random source). It is a `RangeError` and carries the
+ * runtime's `InvalidArgumentError` marker and code (`E_INVALID_ARGUMENT`), so
+ * `InvalidArgumentError.isInstance(error)` and `CoreError.isInstance(error)` recognise it.
+ */
+export class DataArgumentError extends RangeError {
+  /** Stable machine-readable code, the runtime's for invalid arguments. */
+  readonly code = 'E_INVALID_ARGUMENT' as const;
+  /** The argument at fault. */
+  readonly argument: string;
+
+  constructor(argument: string, message: string) {
+    super(message);
+    this.name = 'DataArgumentError';
+    this.argument = argument;
+    mark(this, argumentMarker);
+  }
+
+  /** True for any {@link DataArgumentError}, from whichever copy of this package it came. */
+  static isInstance(error: unknown): error is DataArgumentError {
+    return hasMarker(error, argumentMarker) && (error as { name?: string }).name === 'DataArgumentError';
   }
 }
 

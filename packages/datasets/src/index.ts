@@ -4,7 +4,7 @@ export type { BatchShape } from './batch-shape';
 export type { LoadOptions } from './bundled-data';
 export { computeChannelStats, type ChannelStats } from './channel-stats';
 export { cifar10ClassNames, readCifar10 } from './cifar10';
-export { DataFormatError, DataNotFoundError, type DataErrorOptions } from './data-errors';
+export { DataArgumentError, DataFormatError, DataNotFoundError, type DataErrorOptions } from './data-errors';
 export { clearDatasetCache } from './dataset-cache';
 export { datasetCatalog, type DatasetCatalogEntry } from './dataset-catalog';
 export { describeDataset, type DatasetDescription } from './describe-dataset';

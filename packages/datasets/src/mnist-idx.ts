@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import type { ArrayDataset, DatasetSplits } from './array-dataset';
 import { DataFormatError, DataNotFoundError } from './data-errors';
 import path from 'node:path';
@@ -158,7 +159,7 @@ export async function readMnistIdx(directory: string, options: ReadMnistIdxOptio
   }
   const numClasses = options.numClasses ?? options.classNames?.length ?? Math.max(10, largestLabel + 1);
   if (options.classNames !== undefined && options.classNames.length !== numClasses) {
-    throw new RangeError(`classNames has ${options.classNames.length} entries for ${numClasses} classes`);
+    throw new DataArgumentError('classNames', `classNames has ${options.classNames.length} entries for ${numClasses} classes`);
   }
   if (largestLabel >= numClasses) {
     const file = train.labels.includes(largestLabel) ? files.trainLabels : files.testLabels;

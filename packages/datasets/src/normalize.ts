@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 /**
  * `(pixel - mean[channel]) / std[channel]` for every value of channel-last `images` (any
  * number of images, `channels` values per pixel), as a new array; `images` is left unchanged.
@@ -7,11 +8,11 @@
  */
 export function normalize(images: Float32Array, channels: number, mean: readonly number[], std: readonly number[]): Float32Array {
   if (mean.length !== channels || std.length !== channels) {
-    throw new RangeError(`mean and std need ${channels} entries each, got ${mean.length} and ${std.length}`);
+    throw new DataArgumentError('mean', `mean and std need ${channels} entries each, got ${mean.length} and ${std.length}`);
   }
-  if (images.length % channels !== 0) throw new RangeError(`images has ${images.length} values, not a multiple of ${channels} channels`);
+  if (images.length % channels !== 0) throw new DataArgumentError('images', `images has ${images.length} values, not a multiple of ${channels} channels`);
   for (const value of std) {
-    if (!(value > 0)) throw new RangeError(`std entries must be positive, got ${value}`);
+    if (!(value > 0)) throw new DataArgumentError('std', `std entries must be positive, got ${value}`);
   }
   const result = new Float32Array(images.length);
   if (channels === 1) {

@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import { checkBatchShape, type BatchShape } from './batch-shape';
 import { randomInteger, type RandomSource } from './random-source';
 
@@ -14,7 +15,7 @@ import { randomInteger, type RandomSource } from './random-source';
  */
 export function randomCrop(batch: Float32Array, shape: BatchShape, padding: number, random: RandomSource): Float32Array {
   checkBatchShape(batch, shape);
-  if (!Number.isInteger(padding) || padding < 0) throw new RangeError(`padding must be a non-negative integer, got ${padding}`);
+  if (!Number.isInteger(padding) || padding < 0) throw new DataArgumentError('padding', `padding must be a non-negative integer, got ${padding}`);
   const [count, height, width, channels] = shape;
   if (padding === 0) return batch.slice();
   const result = new Float32Array(batch.length);

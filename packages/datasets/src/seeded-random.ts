@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import type { RandomSource } from './random-source';
 
 /** A seeded uniform and normal generator for data that must not depend on a caller's source. */
@@ -12,7 +13,7 @@ export interface SeededRandom extends RandomSource {
  * `stream` selects an independent sequence for the same seed.
  */
 export function createSeededRandom(seed: number, stream = 0): SeededRandom {
-  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new DataArgumentError('seed', `seed must be a finite number, got ${seed}`);
   let state = (Math.floor(seed) ^ Math.imul(stream + 1, 0x27d4eb2d)) >>> 0;
   const nextUint32 = (): number => {
     state = (state + 0x9e3779b9) >>> 0;

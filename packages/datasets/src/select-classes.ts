@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import { gatherSamples, type ArrayDataset } from './array-dataset';
 
 /** Options of {@link selectClasses}. */
@@ -20,9 +21,9 @@ export function selectClasses(dataset: ArrayDataset, classes: readonly number[],
   const newLabel = new Int32Array(dataset.numClasses).fill(-1);
   classes.forEach((label, position) => {
     if (!Number.isInteger(label) || label < 0 || label >= dataset.numClasses) {
-      throw new RangeError(`class ${label} is outside [0, ${dataset.numClasses})`);
+      throw new DataArgumentError('class', `class ${label} is outside [0, ${dataset.numClasses})`);
     }
-    if (newLabel[label] !== -1) throw new RangeError(`class ${label} is listed twice`);
+    if (newLabel[label] !== -1) throw new DataArgumentError('class', `class ${label} is listed twice`);
     newLabel[label] = position;
   });
   const indices: number[] = [];

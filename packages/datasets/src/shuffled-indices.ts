@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import { randomInteger, type RandomSource } from './random-source';
 
 /**
@@ -5,7 +6,7 @@ import { randomInteger, type RandomSource } from './random-source';
  * of `random` per position above 0). The same source state gives the same permutation.
  */
 export function shuffledIndices(count: number, random: RandomSource): Int32Array {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 0) throw new DataArgumentError('count', `count must be a non-negative integer, got ${count}`);
   const indices = new Int32Array(count);
   for (let index = 0; index < count; index += 1) indices[index] = index;
   for (let index = count - 1; index > 0; index -= 1) {

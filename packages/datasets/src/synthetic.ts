@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import type { ArrayDataset, DatasetSplits } from './array-dataset';
 import { createSeededRandom, type SeededRandom } from './seeded-random';
 
@@ -29,14 +30,14 @@ const gridSide = 4;
 
 function checkOptions(options: SyntheticDatasetOptions): void {
   for (const size of options.shape) {
-    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`shape must be three positive integers, got [${options.shape.join(', ')}]`);
+    if (!Number.isInteger(size) || size <= 0) throw new DataArgumentError('shape', `shape must be three positive integers, got [${options.shape.join(', ')}]`);
   }
-  if (!Number.isInteger(options.count) || options.count < 0) throw new RangeError(`count must be a non-negative integer, got ${options.count}`);
+  if (!Number.isInteger(options.count) || options.count < 0) throw new DataArgumentError('count', `count must be a non-negative integer, got ${options.count}`);
   if (!Number.isInteger(options.numClasses) || options.numClasses <= 0) {
-    throw new RangeError(`numClasses must be a positive integer, got ${options.numClasses}`);
+    throw new DataArgumentError('numClasses', `numClasses must be a positive integer, got ${options.numClasses}`);
   }
   const noise = options.noise ?? defaultNoise;
-  if (!(noise >= 0)) throw new RangeError(`noise must be a non-negative number, got ${noise}`);
+  if (!(noise >= 0)) throw new DataArgumentError('noise', `noise must be a non-negative number, got ${noise}`);
 }
 
 /**
@@ -122,7 +123,7 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions): ArrayD
 export function createSyntheticSplits(options: SyntheticSplitsOptions): DatasetSplits {
   checkOptions(options);
   if (!Number.isInteger(options.testCount) || options.testCount < 0) {
-    throw new RangeError(`testCount must be a non-negative integer, got ${options.testCount}`);
+    throw new DataArgumentError('testCount', `testCount must be a non-negative integer, got ${options.testCount}`);
   }
   const prototypes = createPrototypes(options.shape, options.numClasses, createSeededRandom(options.seed, 0));
   return {

@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import { gatherSamples, indicesByClass, type ArrayDataset } from './array-dataset';
 import { proportionalQuotas } from './stratified';
 
@@ -8,7 +9,7 @@ import { proportionalQuotas } from './stratified';
  * leftover going to the largest remainders. Deterministic, no randomness involved.
  */
 export function take(dataset: ArrayDataset, count: number): ArrayDataset {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 0) throw new DataArgumentError('count', `count must be a non-negative integer, got ${count}`);
   if (count >= dataset.count) return gatherSamples(dataset, Array.from({ length: dataset.count }, (_, index) => index));
   const groups = indicesByClass(dataset.labels, dataset.numClasses);
   const quotas = proportionalQuotas(

@@ -1,3 +1,4 @@
+import { DataArgumentError } from './data-errors';
 import { gatherSamples, indicesByClass, type ArrayDataset } from './array-dataset';
 import type { RandomSource } from './random-source';
 import { shuffledIndices } from './shuffled-indices';
@@ -17,7 +18,7 @@ export function validationSplit(
   fraction: number,
   random: RandomSource,
 ): { train: ArrayDataset; validation: ArrayDataset } {
-  if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`fraction must be in [0, 1), got ${fraction}`);
+  if (!(fraction >= 0 && fraction < 1)) throw new DataArgumentError('fraction', `fraction must be in [0, 1), got ${fraction}`);
   const groups = indicesByClass(dataset.labels, dataset.numClasses);
   const quotas = proportionalQuotas(
     groups.map((group) => group.length),

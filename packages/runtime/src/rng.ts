@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from './errors';
+
 /**
  * Serialisable state of a {@link Rng}: four 32-bit words of xoshiro128**.
  */
@@ -48,7 +50,7 @@ function hashLabel(label: string, seed: number): number {
 
 /** Creates a {@link Rng} from an integer seed. The same seed always gives the same sequence. */
 export function createRng(seed: number): Rng {
-  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new InvalidArgumentError('seed', `seed must be a finite number, got ${seed}`);
   const baseSeed = Math.floor(seed) >>> 0;
   const mix = splitMix32(baseSeed);
   let s0 = mix();

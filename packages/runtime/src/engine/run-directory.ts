@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { CoreError } from '../errors';
 
 function timestamp(date: Date): string {
   const pad = (value: number) => String(value).padStart(2, '0');
@@ -22,5 +23,5 @@ export async function createRunDirectory(parent: string, name: string, date = ne
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  throw new Error(`cannot create a run directory under ${parent}`);
+  throw new CoreError('E_RUN_EXISTS', `cannot create a run directory under ${parent}: ${base} and 998 numbered variants exist. Remove old runs, or set "output" (or --run-dir) to another directory.`);
 }

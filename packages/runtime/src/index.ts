@@ -36,3 +36,4 @@ export { createClassifierTrainer, type ClassifierTrainerOptions } from './builti
 export { corePlugin } from './builtins/core-plugin';
 export { coreStepDefinitions, trainStepOptions, distillStepOptions, evaluateStepOptions, exportStepOptions } from './builtins/steps';
 export { coreDatasetDefinitions } from './builtins/datasets';
+export * from './figures';

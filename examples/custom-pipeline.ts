@@ -34,7 +34,7 @@ const l2Logit = defineLoss({
   options: l2LogitOptions,
   create: (options) => ({
     name: 'l2',
-    needsTeacher: true,
+    needs: { teacher: true },
     compute({ outputs, teacherOutputs }) {
       if (teacherOutputs === undefined) {
         throw new InvalidArgumentError('teacherOutputs', 'logit-match:l2 needs a teacher: use it in core:distill.');

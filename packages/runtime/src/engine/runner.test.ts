@@ -203,4 +203,47 @@ describe('prepareConfig', () => {
     const empty = await prepareConfig({ config: { seed: 1 }, directory }).catch((caught: unknown) => caught);
     expect((empty as ConfigError).issues).toEqual([{ path: 'steps', message: 'missing (expected array).' }]);
   });
+
+  it('builds registered trainers from config specs, validating their options', async () => {
+    const created: Array<{ batches: number }> = [];
+    const plugin = definePlugin({
+      meta: { name: 'loops', version: '1.0.0', runtime: '*' },
+      trainers: {
+        counter: {
+          options: z.strictObject({ batches: z.number().int().positive().default(3) }),
+          create: (options, context) => {
+            created.push(options);
+            // A trainer gets the step's context: its data, artifacts and generator.
+            expect(context.hasData).toBe(true);
+            let total = 0;
+            return {
+              name: 'counter',
+              epochs: 2,
+              batchesPerEpoch: () => options.batches,
+              trainBatch: (position) => ({ loss: (total += position.batch + 1) }),
+              getState: () => ({}),
+              setState: () => undefined,
+            };
+          },
+        },
+      },
+      steps: {
+        loop: {
+          options: z.strictObject({ trainer: z.looseObject({ use: z.string() }) }),
+          produces: () => ({}),
+          async run(options, context) {
+            const fit = await context.fit(context.createTrainer(options.trainer as { use: string }));
+            return { metrics: fit.last };
+          },
+        },
+      },
+    });
+    const config = { backend: 'cpu', data: baseConfig().data, steps: [{ id: 'loop', use: 'loops:loop', trainer: { use: 'loops:counter', batches: 4 } }] };
+    const summary = await runPipeline({ config, directory }, { plugins: [plugin] });
+    expect(created).toEqual([{ batches: 4 }]);
+    // Epoch 2 adds 1..4 to the running total 10: 11, 13, 16, 20, mean 15.
+    expect(summary.steps.loop.metrics).toMatchObject({ epoch: 2, loss: 15 });
+    const typo = { ...config, steps: [{ ...config.steps[0], trainer: { use: 'loops:counter', batchs: 4 } }] };
+    await expect(prepareConfig({ config: typo, directory }, { plugins: [plugin] })).rejects.toThrow(/steps\[0\]\.trainer\.batchs: unknown option "batchs"\. Did you mean "batches"\?/);
+  });
 });

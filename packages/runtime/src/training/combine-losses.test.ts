@@ -60,6 +60,8 @@ describe('combineLosses', () => {
     combined.dispose();
     expect(disposed).toBe(1);
     expect(combineLosses([{ loss: meanLoss('a', 1), weight: 1 }]).needs.teacher).toBe(false);
+    // A loss written for the earlier contract is refused with the migration, not silently left without its teacher.
+    expect(() => combineLosses([{ loss: { ...meanLoss('old', 1), needsTeacher: true } as Loss, weight: 1 }])).toThrow(/declares needsTeacher, which this runtime replaced with needs: \{ teacher: true \}/);
     // Gradient through the teacher implies reading it.
     expect(combineLosses([{ loss: meanLoss('a', 1, { needs: { teacherGradient: true } }), weight: 1 }]).needs).toMatchObject({ teacher: true, teacherGradient: true });
     regressor.dispose();

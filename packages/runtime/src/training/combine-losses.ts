@@ -72,6 +72,12 @@ export function combineLosses(terms: readonly WeightedLoss[]): CombinedLoss {
     throw new InvalidArgumentError('terms', 'combineLosses needs at least one loss');
   }
   for (const term of terms) {
+    if ('needsTeacher' in term.loss) {
+      throw new InvalidArgumentError(
+        'terms',
+        `loss "${term.loss.name}" declares needsTeacher, which this runtime replaced with needs: { teacher: true }; update the loss (or the plugin that provides it) to declare needs.`,
+      );
+    }
     if (!Number.isFinite(term.weight)) {
       throw new InvalidArgumentError('terms', `the weight of loss "${term.loss.name}" must be a finite number, got ${term.weight}`);
     }

@@ -2,7 +2,7 @@
 // Checks that every publishable package in packages/ can be published and used outside this
 // repository: package.json metadata, LICENSE and README, links that work on the registry's page,
 // versions read from package.json (never typed), plugin peer ranges on @core/runtime that follow the
-// versioning policy (docs/releasing.md), and public types that need no @types/node.
+// versioning policy (docs/publishing.md), and public types that need no @types/node.
 // Run by `pnpm test` after the build (it reads dist/); prints every problem, exits 1 if any.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -164,7 +164,7 @@ export function checkReadmeLinks({ directory, relativeDirectory, rootManifest })
 }
 
 /**
- * Checks a plugin's peer range on @core/runtime against the versioning policy (docs/releasing.md):
+ * Checks a plugin's peer range on @core/runtime against the versioning policy (docs/publishing.md):
  * satisfied by the current runtime and by its next patch and minor release (a runtime minor keeps
  * the contracts, so it must not force a plugin major), not by its next major (a contract change).
  */
@@ -259,7 +259,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.stderr.write(`\n${name}:\n${results[name].map((issue) => `  - ${issue}`).join('\n')}\n`);
   }
   if (names.length > 0) {
-    process.stderr.write(`\ncheck-packages: ${names.length} of ${checked.length} packages have problems (see docs/releasing.md, "A new package").\n`);
+    process.stderr.write(`\ncheck-packages: ${names.length} of ${checked.length} packages have problems (see docs/publishing.md, "A new package in this repository").\n`);
     process.exit(1);
   }
   process.stdout.write(`check-packages: ${checked.length} publishable packages ready (${checked.join(', ')})\n`);

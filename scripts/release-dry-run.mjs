@@ -39,6 +39,7 @@ function check(condition, message) {
 /** Runs a command; returns its stdout. Throws with its output when it fails (unless `allowFailure`). */
 function run(command, args, options = {}) {
   const { cwd = work, env = {}, allowFailure = false, quiet = false } = options;
+  if (!quiet) log(`$ ${command} ${args.join(' ')}${cwd !== work ? `   (in ${path.relative(work, cwd) || cwd})` : ''}`);
   const result = spawnSync(command, args, {
     cwd,
     env: { ...process.env, ...env },
@@ -46,7 +47,6 @@ function run(command, args, options = {}) {
     maxBuffer: 256 * 1024 * 1024,
     timeout: 20 * 60 * 1000,
   });
-  if (!quiet) log(`$ ${command} ${args.join(' ')}${cwd !== work ? `   (in ${path.relative(work, cwd) || cwd})` : ''}`);
   if (result.status !== 0 && !allowFailure) {
     fail(`"${command} ${args.join(' ')}" exited ${result.status ?? result.signal}\n--- stdout\n${result.stdout?.slice(-6000)}\n--- stderr\n${result.stderr?.slice(-6000)}`);
   }

@@ -256,9 +256,19 @@ await tf.setBackend('cpu');
 ${lossInputs}
 const distance = rkdDistanceLoss(student, teacher).dataSync()[0];
 const angle = rkdAngleLoss(student, teacher).dataSync()[0];
+// A plain tfjs training loop (no registry, no runner): a student learns the teacher's relations.
+const teacherModel = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+const studentModel = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
+teacherModel.trainable = false;
+const inputs = tf.randomNormal([16, 6], 0, 1, 'float32', 3);
+const optimizer = tf.train.adam(0.05);
+const step = () => optimizer.minimize(() => rkdDistanceLoss(studentModel.apply(inputs), teacherModel.apply(inputs)), true).dataSync()[0];
+const firstLoss = step();
+let lastLoss = firstLoss;
+for (let iteration = 0; iteration < 40; iteration += 1) lastLoss = step();
 // The plugin registers with this runtime, and so does one declaring a caret range on this version.
 const registry = createRegistry().use(plugin).use(definePlugin({ meta: { name: 'third-party', version: '1.0.0', runtime: '^' + RUNTIME_VERSION } }));
-console.log(JSON.stringify({ distance, angle, version, meta: plugin.meta, runtime: RUNTIME_VERSION, plugins: registry.plugins().map((entry) => entry.meta.name) }));
+console.log(JSON.stringify({ distance, angle, firstLoss, lastLoss, version, meta: plugin.meta, runtime: RUNTIME_VERSION, plugins: registry.plugins().map((entry) => entry.meta.name) }));
 `;
 const cjsSmoke = `const tf = require('@tensorflow/tfjs');
 const { rkdAngleLoss, rkdDistanceLoss, version } = require('@core/rkd');
@@ -275,7 +285,7 @@ import { createProgressReporter, createRegistry, type Plugin, type ProgressRepor
 import { runCli, type CliIo } from '@core/cli';
 
 const options: DistanceLossOptions | undefined = undefined;
-const loss: tf.Tensor = rkdDistanceLoss(tf.zeros([2, 3]), tf.zeros([2, 4]));
+const loss: tf.Scalar = rkdDistanceLoss(tf.tensor2d([[0, 1, 2], [1, 0, 2]]), tf.tensor2d([[1, 2], [0, 1]]));
 const registered: Plugin[] = createRegistry().use(plugin).plugins();
 const lines: string[] = [];
 const io: CliIo = { stdout: { write: (text: string) => lines.push(text) }, stderr: { write: (text: string) => lines.push(text), isTTY: false } };
@@ -302,6 +312,7 @@ function smokeTests(consumer, expected) {
   const cjs = JSON.parse(run('node', ['cjs-smoke.cjs'], { cwd: consumer }).trim().split('\n').pop());
   check(Number.isFinite(esm.distance) && esm.distance > 0 && Number.isFinite(esm.angle) && esm.angle > 0, `ESM: rkdDistanceLoss ${esm.distance.toFixed(6)}, rkdAngleLoss ${esm.angle.toFixed(6)} in plain tfjs`);
   check(cjs.distance === esm.distance && cjs.angle === esm.angle, 'CommonJS gives the same losses as ESM');
+  check(esm.lastLoss < esm.firstLoss / 2, `a plain tfjs loop with tf.train.adam and rkdDistanceLoss trains: ${esm.firstLoss.toFixed(4)} → ${esm.lastLoss.toFixed(4)}`);
   check(esm.version === expected.rkd && cjs.version === expected.rkd && esm.meta.version === expected.rkd, `@core/rkd reports its installed version ${expected.rkd}`);
   check(esm.runtime === expected.runtime, `RUNTIME_VERSION is the installed @core/runtime ${expected.runtime}`);
   check(esm.plugins.join(',') === 'core,rkd,third-party', `runtime ${expected.runtime} accepts rkd (runtime ${esm.meta.runtime}) and a plugin declaring ^${expected.runtime}`);

@@ -48,7 +48,7 @@ const l2Logit = defineLoss({
 });
 
 const logitMatch = definePlugin({
-  meta: { name: 'logit-match', version: '0.0.0', runtime: '^0.1.0' },
+  meta: { name: 'logit-match', version: '0.0.0', runtime: '>=0.1.0 <1.0.0' },
   losses: { l2: l2Logit },
 });
 

@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // bin.ts finds its own package from import.meta.url; the shim gives the CJS build an equivalent.
+  shims: true,
 });

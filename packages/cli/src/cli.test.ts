@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,13 @@ steps:
 `;
 
 describe('core-run', () => {
+  it('prints the versions of @core/cli and @core/runtime from their package.json', async () => {
+    const read = (file: string) => (JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as { version: string }).version;
+    const captured = capture();
+    expect(await runCli(['--version'], captured.io)).toBe(exitCodes.ok);
+    expect(captured.output().trim()).toBe(`${read('../package.json')} (@core/runtime ${read('../../runtime/package.json')})`);
+  });
+
   it('prints help and fails on unknown commands with exit code 2', async () => {
     const help = capture();
     expect(await runCli(['--help'], help.io)).toBe(exitCodes.ok);

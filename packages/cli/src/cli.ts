@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import {
   ConfigError,
+  RUNTIME_VERSION,
   CoreError,
   componentKindLabels,
   createProgressReporter,
@@ -13,8 +14,10 @@ import {
   type ComponentKind,
   type Registry,
   type RunSummary,
+  type TextStream,
 } from '@core/runtime';
 import { describeOptions } from './describe-options';
+import { version } from '../package.json';
 
 /** Exit codes of `core-run`. */
 export const exitCodes = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
@@ -39,7 +42,7 @@ Options:
   --json        JSON lines on stderr instead of a progress bar (the default when not a terminal)
   --run-dir     directory for the new run (must not exist)
   -h, --help    show this help
-  -v, --version show the version
+  -v, --version show the versions of @core/cli and @core/runtime
 
 Exit codes: 0 done, 1 failed, 2 invalid config or usage, 130 interrupted (resume it).
 Examples:
@@ -49,11 +52,11 @@ Examples:
 
 /** Where `core-run` writes. */
 export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdout: TextStream;
+  stderr: TextStream;
 }
 
-function write(stream: NodeJS.WritableStream, text: string): void {
+function write(stream: TextStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
@@ -147,7 +150,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const { values, positionals } = parsed;
   const [command, target, ...extra] = positionals;
   if (values.version) {
-    write(io.stdout, '0.1.0');
+    write(io.stdout, `${version} (@core/runtime ${RUNTIME_VERSION})`);
     return exitCodes.ok;
   }
   if (values.help || !command || command === 'help') {

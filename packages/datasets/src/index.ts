@@ -12,6 +12,14 @@ export { fashionMnistClassNames, loadFashionMnist } from './fashion-mnist';
 export { loadMnist, mnistClassNames } from './mnist';
 export { readMnistIdx, type ReadMnistIdxOptions } from './mnist-idx';
 export { normalize } from './normalize';
+export {
+  detectPackageManager,
+  installCommand,
+  runBinaryCommand,
+  type DetectPackageManagerOptions,
+  type InstallCommandOptions,
+  type PackageManagerName,
+} from './package-manager';
 export { randomCrop } from './random-crop';
 export { randomFlip } from './random-flip';
 export type { RandomSource } from './random-source';

@@ -7,6 +7,7 @@ import { L2Normalization } from './l2-normalization-layer';
 import { metricDistillStep, metricTrainStep } from './metric-steps';
 import { mlpEmbeddingDefinition } from './mlp-embedding';
 import { tripletLossDefinition } from './triplet-loss-definition';
+import { peerDependencies, version as packageVersion } from '../package.json';
 
 export { rkdDistanceLoss, normalizedPairwiseDistance } from './rkd-distance-loss';
 export { rkdAngleLoss, tripletAngleCosines } from './rkd-angle-loss';
@@ -60,8 +61,8 @@ export {
   type MetricTrainStepOptions,
 } from './metric-steps';
 
-/** Version of this package, reported in the plugin's `meta`. */
-export const version = '0.1.0';
+/** Version of this package, reported in the plugin's `meta` (read from package.json when built). */
+export const version: string = packageVersion;
 
 /**
  * The `rkd` plugin: Relational Knowledge Distillation (Park et al., CVPR 2019) and the
@@ -75,7 +76,8 @@ export const plugin = definePlugin({
   meta: {
     name: 'rkd',
     version,
-    runtime: '^0.1.0',
+    // The peer range on @core/runtime, so the check on `use()` and the package manager agree.
+    runtime: peerDependencies['@core/runtime'],
     description: 'Relational Knowledge Distillation (RKD-D, RKD-A) with FitNet, attention-transfer and triplet-loss baselines',
   },
   losses: {

@@ -19,7 +19,7 @@ export * from './training';
 export { runTrainingLoop, type TrainingLoopContext } from './engine/fit';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_VERSION, type LoopState, type LoadedCheckpoint } from './engine/checkpoint';
 export { combineEvents, createMetricsLogger } from './engine/events';
-export { createProgressReporter, type ProgressReporterOptions } from './engine/progress';
+export { createProgressReporter, type ProgressReporterOptions, type TextStream } from './engine/progress';
 export { createArtifactStore, type MutableArtifactStore } from './engine/artifacts';
 export {
   prepareConfig,

@@ -34,4 +34,15 @@ describe('findInstalledPlugins', () => {
     expect(plugins).toEqual([]);
     expect(issues[0].message).toMatch(/cannot find package "@acme\/not-installed"/);
   });
+
+  it.each([
+    ['package-lock.json', 'npm install @acme/not-installed'],
+    ['pnpm-lock.yaml', 'pnpm add @acme/not-installed'],
+    ['yarn.lock', 'yarn add @acme/not-installed'],
+  ])('with a %s, the install hint is "%s"', async (lockFile, command) => {
+    await writePackage(root, { name: 'project' });
+    await writeFile(path.join(root, lockFile), '');
+    const { issues } = await loadPlugins(['@acme/not-installed'], { directories: [root] });
+    expect(issues[0].message).toContain(`(${command})`);
+  });
 });

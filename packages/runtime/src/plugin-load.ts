@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { installCommand } from '@core/datasets';
 import type { Plugin } from './contracts';
 import type { ConfigIssue } from './errors';
 
@@ -73,7 +74,7 @@ export async function loadPlugins(names: readonly string[], options: { directori
       issues.push({
         path: where,
         message: notFound
-          ? `cannot find package "${name}". Install it next to your config (pnpm add ${name}) and check the spelling.`
+          ? `cannot find package "${name}". Install it next to your config (${installCommand([name], { directory: directories[0] })}) and check the spelling.`
           : `package "${name}" failed to load: ${(error as Error).message}`,
       });
       continue;

@@ -4,6 +4,7 @@ import { defineLoss, definePlugin } from './define';
 import { CoreError, PluginIncompatibleError, UnknownComponentError } from './errors';
 import { createRegistry } from './registry';
 import { satisfiesRange } from './semver';
+import { RUNTIME_VERSION } from './version';
 
 const loss = defineLoss({
   options: z.strictObject({ scale: z.number().default(1) }),
@@ -12,14 +13,14 @@ const loss = defineLoss({
 
 describe('createRegistry', () => {
   it('holds the core plugin and namespaces plugin keys', () => {
-    const registry = createRegistry().use(definePlugin({ meta: { name: 'demo', version: '1.0.0', runtime: '^0.1.0' }, losses: { zero: loss } }));
+    const registry = createRegistry().use(definePlugin({ meta: { name: 'demo', version: '1.0.0', runtime: `^${RUNTIME_VERSION}` }, losses: { zero: loss } }));
     expect(registry.keys('losses')).toEqual(['core:cross-entropy', 'core:kd', 'core:soft-targets', 'demo:zero']);
     expect(registry.keys('steps')).toEqual(['core:distill', 'core:evaluate', 'core:export', 'core:train']);
     expect(registry.get('losses', 'demo:zero')).toBe(loss);
   });
 
   it('registries are independent: nothing is global', () => {
-    const first = createRegistry().use(definePlugin({ meta: { name: 'demo', version: '1.0.0', runtime: '^0.1.0' }, losses: { zero: loss } }));
+    const first = createRegistry().use(definePlugin({ meta: { name: 'demo', version: '1.0.0', runtime: '*' }, losses: { zero: loss } }));
     const second = createRegistry();
     expect(first.has('losses', 'demo:zero')).toBe(true);
     expect(second.has('losses', 'demo:zero')).toBe(false);
@@ -42,7 +43,7 @@ describe('createRegistry', () => {
 
   it('rejects incompatible, duplicate and malformed plugins, and use() after freeze()', () => {
     const registry = createRegistry();
-    expect(() => registry.use(definePlugin({ meta: { name: 'old', version: '1.0.0', runtime: '^2.0.0' } }))).toThrow(/needs @core\/runtime \^2.0.0, but this is 0.1.0/);
+    expect(() => registry.use(definePlugin({ meta: { name: 'old', version: '1.0.0', runtime: '^2.0.0' } }))).toThrow(`needs @core/runtime ^2.0.0, but this is ${RUNTIME_VERSION}`);
     try {
       registry.use(definePlugin({ meta: { name: 'old', version: '1.0.0', runtime: '^2.0.0' } }));
     } catch (error) {
@@ -93,6 +94,14 @@ describe('satisfiesRange', () => {
     ['3.0.0', '>=2.1.0', true],
     ['0.1.0', '^1.0.0 || ^0.1.0', true],
     ['0.1.0', '*', true],
+    ['0.1.0', '>=0.1.0 <1.0.0', true],
+    ['0.9.3', '>=0.1.0 <1.0.0', true],
+    ['1.0.0', '>=0.1.0 <1.0.0', false],
+    ['0.0.9', '>=0.1.0 <1.0.0', false],
+    ['1.0.0', '<=1.0.0', true],
+    ['1.0.0', '>1.0.0', false],
+    ['1.0.1', '>1.0.0', true],
+    ['1.0.0', '=1.0.0', true],
   ])('%s in %s is %s', (version, range, expected) => {
     expect(satisfiesRange(version, range)).toBe(expected);
   });

@@ -29,9 +29,23 @@ function satisfiesOne(version: Version, range: string): boolean {
     if (!base) return false;
     return compare(version, base) >= 0 && compare(version, [base[0], base[1] + 1, 0]) < 0;
   }
-  if (trimmed.startsWith('>=')) {
-    const base = parseVersion(trimmed.slice(2));
-    return base !== undefined && compare(version, base) >= 0;
+  const comparator = /^(>=|<=|>|<|=)\s*(.*)$/.exec(trimmed);
+  if (comparator) {
+    const base = parseVersion(comparator[2]);
+    if (!base) return false;
+    const order = compare(version, base);
+    switch (comparator[1]) {
+      case '>=':
+        return order >= 0;
+      case '<=':
+        return order <= 0;
+      case '>':
+        return order > 0;
+      case '<':
+        return order < 0;
+      default:
+        return order === 0;
+    }
   }
   const exact = parseVersion(trimmed);
   return exact !== undefined && compare(version, exact) === 0;
@@ -39,7 +53,8 @@ function satisfiesOne(version: Version, range: string): boolean {
 
 /**
  * Whether `version` satisfies a semver `range`. Supports the forms plugins use: `^x.y.z`, `~x.y.z`,
- * `>=x.y.z`, exact versions, `*`, and `||` alternatives (space-separated parts must all hold).
+ * the comparators `>=`, `>`, `<=`, `<` and `=` (as in `>=0.2.0 <1.0.0`, the range the toolkit's
+ * plugins declare), exact versions, `*`, and `||` alternatives (space-separated parts must all hold).
  */
 export function satisfiesRange(version: string, range: string): boolean {
   const parsed = parseVersion(version);

@@ -1,9 +1,21 @@
 import type { LoopPosition, Metrics, TrainingEvents } from '../contracts';
 
+/**
+ * Where text is written: anything with `write(text)`, such as `process.stderr` or a test's
+ * collector. Structural, so the published types need no `@types/node`.
+ */
+export interface TextStream {
+  write(text: string): unknown;
+  /** Whether the stream is a terminal (progress bar instead of JSON lines). */
+  isTTY?: boolean;
+  /** Terminal width in characters. */
+  columns?: number;
+}
+
 /** Options of {@link createProgressReporter}. */
 export interface ProgressReporterOptions {
   /** Where to write (default `process.stderr`). */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stream?: TextStream;
   /** Force JSON lines (default: when the stream is not a terminal). */
   json?: boolean;
   /** Metrics shown on the bar, in order (default: loss, accuracy). */

@@ -112,7 +112,7 @@ describe('runPipeline', () => {
 
   it('stops on a NaN loss with a clear error and keeps the last good checkpoint', async () => {
     const nanPlugin: Plugin = definePlugin({
-      meta: { name: 'nan', version: '1.0.0', runtime: '^0.1.0' },
+      meta: { name: 'nan', version: '1.0.0', runtime: '*' },
       losses: {
         late: defineLoss({
           options: z.strictObject({ after: z.number().int() }),

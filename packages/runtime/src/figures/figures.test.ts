@@ -29,7 +29,7 @@ function decodePng(png: Buffer) {
 describe('figures', () => {
   it('encodes PNG that decodes to the same pixels', () => {
     const data = Uint8Array.from([0, 64, 128, 255, 10, 20]);
-    const decoded = decodePng(encodePng({ width: 3, height: 2, channels: 1, data }));
+    const decoded = decodePng(Buffer.from(encodePng({ width: 3, height: 2, channels: 1, data })));
     expect(decoded).toMatchObject({ width: 3, height: 2, channels: 1, chunks: ['IHDR', 'IDAT', 'IEND'] });
     expect(decoded.rows).toEqual([
       [0, 64, 128],

@@ -34,8 +34,8 @@ export interface RasterImage {
   data: Uint8Array;
 }
 
-/** Encodes an 8-bit image as PNG (no dependencies: zlib from Node and a CRC table). */
-export function encodePng(image: RasterImage): Buffer {
+/** Encodes an 8-bit image as PNG (no dependencies: zlib from Node and a CRC table); returns the file's bytes. */
+export function encodePng(image: RasterImage): Uint8Array {
   const { width, height, channels, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || data.length !== width * height * channels) {
     throw new InvalidArgumentError('image', `encodePng needs width · height · channels = ${width} · ${height} · ${channels} bytes, got ${data.length}.`);

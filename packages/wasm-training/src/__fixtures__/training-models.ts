@@ -42,9 +42,9 @@ export function createLeNet5(pooling: 'average' | 'max'): tf.LayersModel {
 
 /**
  * A CIFAR ResNet with one basic block per stage (ResNet-8): 3×3 stem, batch norm, stride-2 stages with 1×1
- * projection shortcuts, global average pooling. `[batch, 32, 32, 3]` → `[batch, 10]` logits.
+ * projection shortcuts, global average pooling. `[batch, size, size, 3]` → `[batch, 10]` logits.
  */
-export function createSmallResNet(): tf.LayersModel {
+export function createSmallResNet(size = 32): tf.LayersModel {
   let seed = 10;
   const convolution = (filters: number, kernelSize: number, strides: number) =>
     tf.layers.conv2d({
@@ -55,7 +55,7 @@ export function createSmallResNet(): tf.LayersModel {
       useBias: false,
       kernelInitializer: kernelInitializer((seed += 1)),
     });
-  const input = tf.input({ shape: [32, 32, 3] });
+  const input = tf.input({ shape: [size, size, 3] });
   let features = convolution(16, 3, 1).apply(input) as tf.SymbolicTensor;
   features = tf.layers.batchNormalization().apply(features) as tf.SymbolicTensor;
   features = tf.layers.activation({ activation: 'relu' }).apply(features) as tf.SymbolicTensor;

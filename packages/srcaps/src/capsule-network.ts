@@ -104,11 +104,6 @@ function buildCapsuleNetwork(options: CapsuleNetworkOptionsInput, baseSpec: Mode
   const A = resolved.capsules;
   const [f1, f2, f3] = resolved.filters;
 
-  const input = tf.input({ shape: [...inputShape], name: 'input' });
-  let features = convBlock(input, 'conv1', f1, 1, seedFor('conv1'), 'relu');
-  features = convBlock(features, 'conv2', f2, 2, seedFor('conv2'), 'relu');
-  features = convBlock(features, 'conv3', f3, 2, seedFor('conv3'), 'relu');
-  features = tf.layers.activation({ activation: 'linear', name: 'features' }).apply(features) as tf.SymbolicTensor;
   let grid = Math.ceil(Math.ceil(height / 2) / 2);
   const gridWidth = Math.ceil(Math.ceil(width / 2) / 2);
   if (grid !== gridWidth) {
@@ -118,6 +113,11 @@ function buildCapsuleNetwork(options: CapsuleNetworkOptionsInput, baseSpec: Mode
     throw new InvalidArgumentError('inputShape', `srcaps:capsnet: depth 2 needs a capsule grid of at least 2×2; [${inputShape.join(', ')}] gives ${grid}×${grid}.`);
   }
 
+  const input = tf.input({ shape: [...inputShape], name: 'input' });
+  let features = convBlock(input, 'conv1', f1, 1, seedFor('conv1'), 'relu');
+  features = convBlock(features, 'conv2', f2, 2, seedFor('conv2'), 'relu');
+  features = convBlock(features, 'conv3', f3, 2, seedFor('conv3'), 'relu');
+  features = tf.layers.activation({ activation: 'linear', name: 'features' }).apply(features) as tf.SymbolicTensor;
   let output: tf.SymbolicTensor;
   const middle = { kernelSize: 3, stride: 2, padding: 1 };
   if (head === 'avg-pool') {

@@ -2,6 +2,8 @@ import { definePlugin, registerPluginLayers } from '@core/runtime';
 import { capsuleNetworkDefinition } from './capsule-network';
 import { ClassLogProbabilities, Squash } from './capsule-output-layers';
 import { DynamicRouting2d, EmRouting2d, SelfRouting2d } from './routing-layers';
+import { adversarialStep, affineStep } from './robustness-steps';
+import { routingFigureStep } from './routing-figure-step';
 
 export { capsuleOutputSize, unfoldCapsules, type CapsuleWindow } from './capsule-unfold';
 export {
@@ -33,6 +35,26 @@ export {
   type CapsuleHead,
   type CapsuleNetworkOptionsInput,
 } from './capsule-network';
+export {
+  attackSuccess,
+  fgsm,
+  iterativeAttack,
+  targetedFgsm,
+  type AttackBounds,
+  type AttackSuccess,
+  type IterativeAttackOptions,
+  type LogitFunction,
+} from './attacks';
+export { affineResample, drawAffine, randomAffineImages, type AffineParameters, type AffineRanges } from './affine-transform';
+export {
+  adversarialStep,
+  adversarialStepOptions,
+  affineStep,
+  affineStepOptions,
+  type AdversarialStepOptions,
+  type AffineStepOptions,
+} from './robustness-steps';
+export { classRoutingShares, routingFigureOptions, routingFigureStep, type RoutingFigureOptions } from './routing-figure-step';
 
 /** Version of this package, reported in the plugin's `meta`. */
 export const version = '0.1.0';
@@ -42,7 +64,8 @@ export const version = '0.1.0';
  * dynamic-routing, EM-routing and average-pooling baselines, and robustness evaluation.
  * Register it with `createRegistry().use(plugin)`.
  *
- * Models: `srcaps:capsnet`. Layers: {@link SelfRouting2d}, {@link DynamicRouting2d},
+ * Models: `srcaps:capsnet`. Steps: `srcaps:adversarial` (FGSM/BIM success rates), `srcaps:affine`
+ * (accuracy under random affine transformations), `srcaps:routing` (routing picture). Layers: {@link SelfRouting2d}, {@link DynamicRouting2d},
  * {@link EmRouting2d}, {@link Squash}, {@link ClassLogProbabilities} (serialised as
  * `srcaps.<Name>`; see {@link registerLayers}).
  */
@@ -54,6 +77,7 @@ export const plugin = definePlugin({
     description: 'Self-routing capsule networks with dynamic- and EM-routing baselines and adversarial/affine robustness evaluation',
   },
   models: { capsnet: capsuleNetworkDefinition },
+  steps: { adversarial: adversarialStep, affine: affineStep, routing: routingFigureStep },
   layers: [SelfRouting2d, DynamicRouting2d, EmRouting2d, Squash, ClassLogProbabilities],
 });
 

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type FlopsCountingLayer } from '@core/runtime';
 import { type CapsuleWindow, checkCapsuleWindow } from './capsule-unfold';
 import { dynamicRouting2d } from './dynamic-routing';
 import { emRouting2d } from './em-routing';
-import { selfRouting2d } from './self-routing';
+import { selfRouting2d, selfRoutingCoefficients } from './self-routing';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type LayerVariable = ReturnType<tf.layers.Layer['addWeight']>;
@@ -165,6 +165,21 @@ export class SelfRouting2d extends CapsuleLayer {
         this.window,
       );
       return output.poses === undefined ? output.activations : [output.activations, output.poses];
+    });
+  }
+
+  /**
+   * The routing coefficients of this layer for given inputs (see {@link selfRoutingCoefficients}):
+   * `coefficients` `[k·k·A, b·H'·W', B]` and the unfolded input `activations` `[k·k·A, b·H'·W', 1]`.
+   */
+  routingCoefficients(activations: tf.Tensor4D, poses: tf.Tensor4D): { coefficients: tf.Tensor3D; activations: tf.Tensor3D } {
+    return tf.tidy(() => {
+      const routed = selfRoutingCoefficients(
+        { activations, poses },
+        { route: this.routeWeights!.read() as tf.Tensor3D, routeBias: this.routeBias!.read() as tf.Tensor2D },
+        this.window,
+      );
+      return { coefficients: routed.coefficients, activations: routed.activations };
     });
   }
 

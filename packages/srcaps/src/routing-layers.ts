@@ -34,9 +34,14 @@ function positiveInteger(layer: string, key: string, value: number): number {
   return value;
 }
 
+/** A symbolic shape for messages, the unknown batch written `b`. */
+function formatShape(shape: Shape): string {
+  return shape.map((size) => size ?? 'b').join(', ');
+}
+
 function gridShape(layer: string, shape: Shape, what: string): [number, number, number] {
   if (shape.length !== 4 || shape.slice(1).some((size) => size === null)) {
-    throw new InvalidArgumentError('inputShape', `${layer}: ${what} must be [batch, height, width, channels] with a fixed grid, got [${shape.join(', ')}].`);
+    throw new InvalidArgumentError('inputShape', `${layer}: ${what} must be [batch, height, width, channels] with a fixed grid, got [${formatShape(shape)}].`);
   }
   return [shape[1] as number, shape[2] as number, shape[3] as number];
 }
@@ -119,7 +124,7 @@ export class SelfRouting2d extends CapsuleLayer {
     if (poseHeight !== height || poseWidth !== width || poseChannels % types !== 0) {
       throw new InvalidArgumentError(
         'inputs',
-        `${layer}: poses [${inputShape[1].join(', ')}] do not fit activations [${inputShape[0].join(', ')}]: they need the same grid and A·C channels for A = ${types}.`,
+        `${layer}: poses [${formatShape(inputShape[1])}] do not fit activations [${formatShape(inputShape[0])}]: they need the same grid and A·C channels for A = ${types}.`,
       );
     }
     if (this.poseSize === 0 && (this.kernelSize !== height || this.kernelSize !== width || this.padding !== 0)) {
@@ -234,7 +239,7 @@ export class DynamicRouting2d extends CapsuleLayer {
     const layer = `srcaps.DynamicRouting2d "${this.name}"`;
     const [height, width, channels] = gridShape(layer, inputShape, 'poses');
     if (channels % this.inputCapsules !== 0) {
-      throw new InvalidArgumentError('inputCapsules', `${layer}: poses [${inputShape.join(', ')}] do not split into inputCapsules = ${this.inputCapsules} capsule types.`);
+      throw new InvalidArgumentError('inputCapsules', `${layer}: poses [${formatShape(inputShape)}] do not split into inputCapsules = ${this.inputCapsules} capsule types.`);
     }
     const [outHeight, outWidth] = this.outputGrid(height, width);
     return { inSize: channels / this.inputCapsules, outHeight, outWidth };
@@ -313,7 +318,7 @@ export class EmRouting2d extends CapsuleLayer {
     if (poseHeight !== height || poseWidth !== width || matrix * matrix * types !== poseChannels) {
       throw new InvalidArgumentError(
         'inputs',
-        `${layer}: poses [${inputShape[1].join(', ')}] do not fit activations [${inputShape[0].join(', ')}]: they need the same grid and A·m² channels (square pose matrices) for A = ${types}.`,
+        `${layer}: poses [${formatShape(inputShape[1])}] do not fit activations [${formatShape(inputShape[0])}]: they need the same grid and A·m² channels (square pose matrices) for A = ${types}.`,
       );
     }
     const [outHeight, outWidth] = this.outputGrid(height, width);

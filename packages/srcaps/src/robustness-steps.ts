@@ -56,6 +56,8 @@ function labelled(figure: { images: Float32Array; shape: readonly [number, numbe
   const [height, width, channels] = figure.shape;
   const size = height * width * channels;
   const cell = Math.max(56, width * 2);
+  // Captions ("T-shirt/top → Shirt") are wider than the images: columns leave room for them.
+  const column = Math.max(cell, 6 * Math.max(1, ...figure.rows.flatMap((row) => row.captions.map((caption) => caption.length)))) + 8;
   const columns = Math.max(1, ...figure.rows.map((row) => row.captions.length));
   const left = 150;
   const rowHeight = cell + 18;
@@ -63,14 +65,14 @@ function labelled(figure: { images: Float32Array; shape: readonly [number, numbe
   figure.rows.forEach((row, rowIndex) => {
     const y = 6 + rowIndex * rowHeight;
     parts.push(`<text x="4" y="${y + cell / 2}" font-size="11" font-family="sans-serif">${escapeSvgText(row.title)}</text>`);
-    row.captions.forEach((caption, column) => {
-      const png = encodePng(imageGrid({ images: row.images.subarray(column * size, (column + 1) * size), count: 1, shape: figure.shape, columns: 1, padding: 0, range: [0, 1] }));
-      const x = left + column * (cell + 6);
+    row.captions.forEach((caption, index) => {
+      const png = encodePng(imageGrid({ images: row.images.subarray(index * size, (index + 1) * size), count: 1, shape: figure.shape, columns: 1, padding: 0, range: [0, 1] }));
+      const x = left + index * column;
       parts.push(`<image x="${x}" y="${y}" width="${cell}" height="${cell}" style="image-rendering:pixelated" href="data:image/png;base64,${png.toString('base64')}"/>`);
       parts.push(`<text x="${x}" y="${y + cell + 12}" font-size="10" font-family="sans-serif">${escapeSvgText(caption)}</text>`);
     });
   });
-  const svgWidth = left + columns * (cell + 6);
+  const svgWidth = left + columns * column;
   const svgHeight = 12 + figure.rows.length * rowHeight;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${svgWidth}" height="${svgHeight}" viewBox="0 0 ${svgWidth} ${svgHeight}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
 }

@@ -74,6 +74,8 @@ export const routingFigureStep: StepDefinition<typeof routingFigureOptions> = {
       rowLabels,
       columnLabels: Array.from({ length: positions }, (_, index) => String(index)),
       cell: 12,
+      // Each cell is a small share of a_j (≈ a_j / positions): scale colours to the largest one, not to 1.
+      range: [0, Math.max(1e-6, ...values.flat())],
     });
     await mkdir(context.stepDirectory, { recursive: true });
     await writeFile(path.join(context.stepDirectory, 'class-routing.svg'), svg);

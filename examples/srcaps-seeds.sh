@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs an SR-CapsNet example config with seeds 1, 2 and 3 and prints mean ± std (sample std, n-1) of every
 # step metric over the three runs, as in packages/srcaps/README.md ("Results").
-#   bash examples/srcaps-seeds.sh srcaps-fashion
+#   bash examples/srcaps-seeds.sh srcaps-fashion     # or srcaps-mnist, srcaps-fashion-long
 # Runs go to ${SRCAPS_RUNS:-/tmp/srcaps-runs}; the seeded copies of the config to a temporary directory
 # (with a node_modules link so that "@core/srcaps" resolves as it does next to the example).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-config="${1:?usage: srcaps-seeds.sh srcaps-fashion}"
+config="${1:?usage: srcaps-seeds.sh srcaps-fashion|srcaps-mnist|srcaps-fashion-long}"
 config="${config%.yaml}"
 runs="${SRCAPS_RUNS:-/tmp/srcaps-runs}"
 work="$(mktemp -d)"

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const configs = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['quickstart.yaml', 'rkd-classification.yaml', 'rkd-metric.yaml'];
+const configs = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['quickstart.yaml', 'rkd-classification.yaml', 'rkd-metric.yaml', 'srcaps-fashion.yaml'];
 const cli = path.join(root, 'packages/cli/dist/bin.js');
 const rows = [];
 for (const config of configs) {

@@ -89,9 +89,33 @@ function createResNet20() {
   return tf.model({ inputs: input, outputs: logits });
 }
 
+// @core/srcaps's capsule networks as examples/srcaps-fashion.yaml configures them (backbone 16-32-32, 8 capsule
+// types; bench/pytorch_bench.py builds the same networks), loaded from the built package only when asked for.
+const srcaps = options.models.includes('capsnet')
+  ? await import(new URL('../packages/srcaps/dist/index.js', import.meta.url).href)
+  : undefined;
+const capsuleNetworks = {
+  'capsnet-sr1': { label: 'capsnet sr1', head: 'self-routing', depth: 1 },
+  'capsnet-sr2': { label: 'capsnet sr2', head: 'self-routing', depth: 2 },
+  'capsnet-dr1': { label: 'capsnet dr1', head: 'dynamic-routing', depth: 1 },
+  'capsnet-em1': { label: 'capsnet em1', head: 'em-routing', depth: 1, capsuleSize: 4 },
+  'capsnet-avgpool': { label: 'capsnet avgpool', head: 'avg-pool', depth: 1 },
+};
+
 const models = {
   lenet5: { label: 'LeNet-5', batchSize: 64, imageShape: [28, 28, 1], create: createLeNet5 },
   resnet20: { label: 'ResNet-20', batchSize: 32, imageShape: [32, 32, 3], create: createResNet20 },
+  ...Object.fromEntries(
+    Object.entries(capsuleNetworks).map(([key, { label, ...spec }]) => [
+      key,
+      {
+        label,
+        batchSize: 64,
+        imageShape: [28, 28, 1],
+        create: () => srcaps.createCapsuleNetwork({ ...spec, capsules: 8, filters: [16, 32, 32], inputShape: [28, 28, 1], numClasses: 10, seed: 1 }),
+      },
+    ]),
+  ),
 };
 
 function median(values) {

@@ -1,3 +1,4 @@
+import { peerDependencies, version as packageVersion } from '../package.json';
 import { definePlugin, registerPluginLayers } from '@core/runtime';
 import { capsuleNetworkDefinition } from './capsule-network';
 import { ClassLogProbabilities, Squash } from './capsule-output-layers';
@@ -56,8 +57,8 @@ export {
 } from './robustness-steps';
 export { classRoutingShares, routingFigureOptions, routingFigureStep, type RoutingFigureOptions } from './routing-figure-step';
 
-/** Version of this package, reported in the plugin's `meta`. */
-export const version = '0.1.0';
+/** Version of this package, reported in the plugin's `meta` (read from package.json when built). */
+export const version: string = packageVersion;
 
 /**
  * The `srcaps` plugin: Self-Routing Capsule Networks (Hahn, Pyeon and Kim, NeurIPS 2019), the
@@ -73,7 +74,7 @@ export const plugin = definePlugin({
   meta: {
     name: 'srcaps',
     version,
-    runtime: '^0.1.0',
+    runtime: peerDependencies['@core/runtime'],
     description: 'Self-routing capsule networks with dynamic- and EM-routing baselines and adversarial/affine robustness evaluation',
   },
   models: { capsnet: capsuleNetworkDefinition },

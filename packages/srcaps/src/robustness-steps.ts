@@ -68,7 +68,7 @@ function labelled(figure: { images: Float32Array; shape: readonly [number, numbe
     row.captions.forEach((caption, index) => {
       const png = encodePng(imageGrid({ images: row.images.subarray(index * size, (index + 1) * size), count: 1, shape: figure.shape, columns: 1, padding: 0, range: [0, 1] }));
       const x = left + index * column;
-      parts.push(`<image x="${x}" y="${y}" width="${cell}" height="${cell}" style="image-rendering:pixelated" href="data:image/png;base64,${png.toString('base64')}"/>`);
+      parts.push(`<image x="${x}" y="${y}" width="${cell}" height="${cell}" style="image-rendering:pixelated" href="data:image/png;base64,${Buffer.from(png).toString('base64')}"/>`);
       parts.push(`<text x="${x}" y="${y + cell + 12}" font-size="10" font-family="sans-serif">${escapeSvgText(caption)}</text>`);
     });
   });

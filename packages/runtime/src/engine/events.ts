@@ -35,8 +35,8 @@ function round(metrics: Metrics): Metrics {
 }
 
 /**
- * Appends one JSON object per line to `metrics.jsonl` in the run directory: every epoch, stage and
- * checkpoint, and every `batchEvery`-th batch.
+ * Appends one JSON object per line to `metrics.jsonl` in the run directory: every epoch, stage,
+ * checkpoint and warning, and every `batchEvery`-th batch.
  */
 export function createMetricsLogger(runDirectory: string, options: { batchEvery?: number } = {}): TrainingEvents {
   const file = path.join(runDirectory, 'metrics.jsonl');
@@ -58,5 +58,7 @@ export function createMetricsLogger(runDirectory: string, options: { batchEvery?
     onCheckpoint: (info) => write({ type: 'checkpoint', stage: info.stage, epoch: info.epoch, batch: info.batch, reason: info.reason, directory: info.directory }),
     onStageEnd: (info) => write({ type: 'stage-end', stage: info.stage, use: info.use, seconds: Number(info.seconds.toFixed(2)), ...round(info.metrics) }),
     onRunEnd: () => write({ type: 'run-end' }),
+    // Warnings say what a resume lost or took over (a damaged checkpoint, a stale lock): keep them with the run.
+    onLog: (message, level) => (level === 'warn' ? write({ type: 'warning', message }) : undefined),
   };
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunFileError } from '../errors';
 import { describeFileSystemError } from '../io';
@@ -44,4 +44,50 @@ export async function readRunFile<T>(runDirectory: string, name: keyof typeof ro
 /** True when `directory` looks like a run directory (it has any of the files a run writes first). */
 export function looksLikeRun(directory: string): boolean {
   return ['run.json', 'config.resolved.json', 'config.yaml', 'summary.json'].some((name) => existsSync(path.join(directory, name)));
+}
+
+/** Names of temporary files and directories the runtime writes and renames into place. */
+const temporaryNames = [
+  /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/, // atomicWriteFile
+  /\.tmp-\d+$/, // a checkpoint being written
+];
+/** Temporary files of the run lock: another process may be taking it right now, so only a dead one's go. */
+const lockTemporary = /^run\.lock(?:\.takeover)?\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files and directories that a process killed mid-write left in a run
+ * directory. Call it only while holding the run's lock: then no other process is writing them.
+ * Returns how many it removed.
+ */
+export async function removeStaleTemporaries(runDirectory: string): Promise<number> {
+  let removed = 0;
+  const walk = async (directory: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(directory, entry.name);
+      const lockPid = lockTemporary.exec(entry.name)?.[1];
+      if (temporaryNames.some((pattern) => pattern.test(entry.name)) || (lockPid !== undefined && !isRunning(Number(lockPid)))) {
+        await rm(full, { recursive: true, force: true });
+        removed += 1;
+      } else if (entry.isDirectory()) {
+        await walk(full);
+      }
+    }
+  };
+  await walk(runDirectory);
+  return removed;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, open, readFile, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../contracts';
@@ -120,11 +120,12 @@ async function createExclusive(file: string, text: string): Promise<boolean> {
 }
 
 /**
- * Removes a stale lock, unless it changed since it was read: the takeover itself is guarded by a
- * second lock file, so of two processes that find the same stale lock only one removes it (the
- * other then finds the new holder's lock and is refused).
+ * Replaces a stale lock by this process's, unless it changed since it was read. The replacement is
+ * one rename over the old file, so the lock file never disappears (a process that tries to create
+ * it meanwhile is refused), and it is guarded by a second lock file, so of two processes that find
+ * the same stale lock only one replaces it (the other then finds the new holder and is refused).
  */
-async function removeStale(file: string, seen: string): Promise<boolean> {
+async function replaceStale(file: string, seen: string, text: string): Promise<boolean> {
   const guard = `${file}.takeover`;
   const record = JSON.stringify({ pid: process.pid, host: os.hostname() });
   if (!(await createExclusive(guard, record))) {
@@ -137,7 +138,13 @@ async function removeStale(file: string, seen: string): Promise<boolean> {
   try {
     const current = await readRecord(file);
     if (current?.text !== seen) return false;
-    await rm(file, { force: true });
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, text);
+      await rename(temporary, file);
+    } finally {
+      await rm(temporary, { force: true });
+    }
     return true;
   } finally {
     await rm(guard, { force: true });
@@ -187,12 +194,16 @@ export async function acquireRunLock(runDirectory: string, options: AcquireRunLo
         throw new RunLockedError(runDirectory, holder, `run directory ${runDirectory} is in use by ${describeHolder(holder)}; only one process may write a run at a time. ${remedy}`);
       }
     }
-    if (!(await removeStale(file, current.text))) continue;
+    const replaced = await replaceStale(file, current.text, text).catch((error: unknown) => {
+      throw describeFileSystemError(error, { path: file, writing: true });
+    });
+    if (!replaced) continue;
     options.logger?.warn(
       holder
         ? `took over the lock of ${runDirectory} from ${describeHolder(holder)}, which no longer runs (it was killed or crashed).`
         : `took over the lock of ${runDirectory}: its lock file ${file} was unreadable.`,
     );
+    return holdLock(file, record.token);
   }
   throw new RunLockedError(runDirectory, { pid: 0, host: os.hostname() }, `cannot take the lock ${file}: other processes keep taking it. Make sure only one process runs or resumes ${runDirectory}.`);
 }

@@ -36,7 +36,7 @@ import { createArtifactStore, loadArtifacts, saveArtifacts, type MutableArtifact
 import { combineEvents, createMetricsLogger } from './events';
 import { runTrainingLoop } from './fit';
 import { createRunDirectory } from './run-directory';
-import { looksLikeRun, readRunFile } from './run-files';
+import { looksLikeRun, readRunFile, removeStaleTemporaries } from './run-files';
 import { acquireRunLock } from './run-lock';
 import { writeReport } from './report';
 
@@ -225,6 +225,7 @@ export async function resumeRun(runDirectory: string, options: RunOptions = {}):
     let backend: BackendInfo;
     let data: RunData | undefined;
     try {
+      await removeStaleTemporaries(directory);
       state = await readRunFile<RunState>(directory, 'run.json');
       const resolved = await readRunFile<unknown>(directory, 'config.resolved.json');
       prepared = await prepareConfig({ config: resolved, directory: state.configDirectory }, options);

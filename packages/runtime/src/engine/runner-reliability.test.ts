@@ -103,6 +103,30 @@ describe('checkpoints kept', () => {
   });
 });
 
+const trainingRecords = (run: string) =>
+  readFileSync(path.join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .filter((record) => record.type === 'batch' || record.type === 'epoch')
+    .map(({ time: _time, ...record }) => record);
+
+describe('the metrics log', () => {
+  it('holds each batch and epoch once after a crash and a resume, as an uninterrupted run\'s does', async () => {
+    const uninterrupted = await runPipeline({ config: config(), directory });
+    // Crashes in epoch 3, after batch 7: past the batch record at step 20; the checkpoint is at step 18.
+    const run = path.join(directory, 'crashed');
+    const crash = { onBatchEnd: (position: { globalStep: number }) => { if (position.globalStep === 25) throw new Error('simulated crash'); } };
+    const error = await runPipeline({ config: config(), directory }, { runDirectory: run, events: crash }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/simulated crash/);
+    expect(trainingRecords(run).map((record) => record.step)).toEqual([9, 10, 18, 20]);
+    // A torn last line (a process killed mid-append) is ended, not joined with the next record.
+    await writeFile(path.join(run, 'metrics.jsonl'), `${readFileSync(path.join(run, 'metrics.jsonl'), 'utf8')}{"type":"bat`);
+    await resumeRun(run);
+    expect(trainingRecords(run)).toEqual(trainingRecords(uninterrupted.runDirectory));
+  });
+});
+
 describe('divergence', () => {
   it('stops a step whose loss explodes while staying finite (learning rate 1e6), saying that no checkpoint exists yet', async () => {
     const error = await runPipeline({ config: config({}, { optimizer: { type: 'adam', learningRate: 1e6 } }), directory }).catch((caught: unknown) => caught);

@@ -40,13 +40,19 @@ function describeKept(checkpoint: KeptCheckpoint | undefined, best: LoopState['b
   return best ? `${kept}, and the best weights so far (epoch ${best.epoch}) in ${bestDirectory}` : kept;
 }
 
+/** Four significant digits; large and tiny values in exponent notation (2.093e+14). */
+function formatValue(value: number): string {
+  const rounded = Number(value.toPrecision(4));
+  return Math.abs(rounded) >= 1e6 || (rounded !== 0 && Math.abs(rounded) < 1e-3) ? rounded.toExponential() : String(rounded);
+}
+
 function divergenceMessage(stage: string, violation: DivergenceViolation, position: LoopPosition, kept: string, perBatch: boolean): string {
   const where = perBatch ? `at epoch ${position.epoch + 1}, batch ${position.batch + 1}` : `as the mean of epoch ${position.epoch + 1}`;
-  const value = Number(violation.value.toPrecision(4));
+  const value = formatValue(violation.value);
   const rule =
     violation.rule === 'threshold'
-      ? `its magnitude passed the divergence bound ${violation.limit} (divergence.threshold)`
-      : `more than ${Number((violation.limit / violation.best!.value).toPrecision(4))} times its best, ${Number(violation.best!.value.toPrecision(4))} in epoch ${violation.best!.epoch} (divergence.factor)`;
+      ? `its magnitude passed the divergence bound ${formatValue(violation.limit)} (divergence.threshold)`
+      : `more than ${formatValue(violation.limit / violation.best!.value)} times its best, ${formatValue(violation.best!.value)} in epoch ${violation.best!.epoch} (divergence.factor)`;
   const setting = violation.rule === 'threshold' ? 'raise divergence.threshold' : 'raise divergence.factor';
   return (
     `${stage}: training diverged: ${violation.metric} reached ${value} ${where}; ${rule}. Training stopped; ${kept}. ` +

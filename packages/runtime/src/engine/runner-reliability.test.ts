@@ -133,7 +133,7 @@ describe('divergence', () => {
     expect(DivergenceError.isInstance(error)).toBe(true);
     const diverged = error as DivergenceError;
     expect(diverged).toMatchObject({ code: 'E_DIVERGED', metric: 'loss', limit: 1e6, epoch: 0, checkpoint: undefined });
-    expect(diverged.message).toMatch(/^teacher: training diverged: loss reached \S+ at epoch 1, batch \d+; its magnitude passed the divergence bound 1000000 \(divergence\.threshold\)\. Training stopped; no checkpoint of this step had been written yet, so none is kept\. Lower the learning rate/);
+    expect(diverged.message).toMatch(/^teacher: training diverged: loss reached \S+ at epoch 1, batch \d+; its magnitude passed the divergence bound 1e\+6 \(divergence\.threshold\)\. Training stopped; no checkpoint of this step had been written yet, so none is kept\. Lower the learning rate/);
     const run = path.join(directory, 'runs', readdirSync(path.join(directory, 'runs'))[0]);
     const summary = JSON.parse(readFileSync(path.join(run, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('failed');

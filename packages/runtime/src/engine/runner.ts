@@ -302,22 +302,7 @@ async function executeRun(
       if (signal.aborted) throw abortError(runDirectory);
       const stepDirectory = path.join(runDirectory, 'steps', step.id);
       const resumeHint = resumeHintOf(runDirectory, state);
-      const context = createStepContext({
-        step,
-        registry,
-        runDirectory,
-        stepDirectory,
-        data,
-        artifacts,
-        events,
-        logger,
-        signal,
-        backend: backend.name,
-        rootRng,
-        resumeHint,
-        keepCheckpoints: config.checkpoints?.keep,
-        divergence: config.divergence,
-      });
+      const context = createStepContext({ step, registry, runDirectory, stepDirectory, data, artifacts, events, logger, signal, backend: backend.name, rootRng, resumeHint, keepCheckpoints: config.checkpoints?.keep, divergence: config.divergence });
       const previous = summary.steps[step.id];
       if (resumed && previous?.status === 'done') {
         const restored = await loadArtifacts(path.join(stepDirectory, 'artifacts'), context.createModel).catch((error: unknown) => {
@@ -506,17 +491,7 @@ function createStepContext(input: StepContextInput): StepContext {
     fit: (trainer, fitOptions) =>
       runTrainingLoop(
         trainer,
-        {
-          stage: step.id,
-          rng: rootRng.fork(`${step.id}/loop`),
-          directory: input.stepDirectory,
-          events,
-          signal,
-          runDirectory: input.runDirectory,
-          resumeHint: input.resumeHint,
-          keepCheckpoints: input.keepCheckpoints,
-          divergence: input.divergence,
-        },
+        { stage: step.id, rng: rootRng.fork(`${step.id}/loop`), directory: input.stepDirectory, events, signal, runDirectory: input.runDirectory, resumeHint: input.resumeHint, keepCheckpoints: input.keepCheckpoints, divergence: input.divergence },
         fitOptions,
       ),
   };

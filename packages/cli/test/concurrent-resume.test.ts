@@ -10,11 +10,15 @@ import { coreRun, leftovers, pipelineYaml, resultOf, startCoreRun, trainingRecor
 
 let directory: string;
 let config: string;
+let reference: string;
 beforeAll(async () => {
   directory = await mkdtemp(path.join(os.tmpdir(), 'core-concurrent-'));
   config = path.join(directory, 'tiny.yaml');
   await writeFile(config, pipelineYaml);
-});
+  reference = path.join(directory, 'reference');
+  const uninterrupted = await coreRun(['run', config, '--run-dir', reference]);
+  expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+}, 180_000);
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
@@ -29,13 +33,8 @@ async function waitFor(file: string, timeout = 60_000): Promise<void> {
 
 describe('one writer per run directory', () => {
   it('lets one of two simultaneous resumes train, refuses the other naming the holder, and takes over a dead process\'s lock', async () => {
-    const reference = path.join(directory, 'reference');
-    const [uninterrupted, killed] = await Promise.all([
-      coreRun(['run', config, '--run-dir', reference]),
-      // Killed inside the first checkpoint write of the teacher: the run's lock stays behind.
-      coreRun(['run', config, '--run-dir', path.join(directory, 'run')], { at: 3, match: '/checkpoint' }),
-    ]);
-    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    // Killed inside the first checkpoint write of the teacher: the run's lock stays behind.
+    const killed = await coreRun(['run', config, '--run-dir', path.join(directory, 'run')], { at: 3, match: '/checkpoint' });
     expect(killed.signal).toBe('SIGKILL');
     const run = path.join(directory, 'run');
     const stale = JSON.parse(readFileSync(path.join(run, 'run.lock'), 'utf8'));
@@ -64,5 +63,24 @@ describe('one writer per run directory', () => {
     expect(leftovers(run)).toEqual([]);
     // One writer: the metrics log holds each batch and epoch once, as the uninterrupted run's.
     expect(trainingRecords(run)).toEqual(trainingRecords(reference));
+  }, 180_000);
+
+  it('checkpoints and stops on SIGTERM like Ctrl-C (exit 130), and the resume ends identical', async () => {
+    const run = path.join(directory, 'terminated');
+    const pauseFile = path.join(directory, 'go-term');
+    // Paused at its first checkpoint write (the teacher's first epoch done), then sent SIGTERM.
+    const started = startCoreRun(['run', config, '--run-dir', run], { at: 1, match: '/checkpoint', action: 'pause', pauseFile });
+    await waitFor(`${pauseFile}.paused`);
+    started.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await writeFile(pauseFile, '');
+    const stopped = await started.done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/stopping: writing a checkpoint after the current batch/);
+    expect(stopped.stderr).toMatch(new RegExp(`teacher: interrupted at epoch 2, batch 1; checkpoint written to .*Resume with: core-run resume ${run}`));
+    const resumed = await coreRun(['resume', run]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resultOf(run)).toEqual(resultOf(reference));
+    expect(leftovers(run)).toEqual([]);
   }, 180_000);
 });

@@ -108,6 +108,15 @@ describe('checkpoint rotation', () => {
     expect(await names()).toEqual(['checkpoint', 'checkpoint.step-8']);
   });
 
+  it('with keep: 1, still finds the previous checkpoint when killed between its two renames', async () => {
+    await save(4, 1);
+    await save(8, 1);
+    await rename(base, `${base}.old-999999`);
+    expect(await load()).toMatchObject({ globalStep: 8, directory: 'checkpoint.old-999999' });
+    await save(12, 1);
+    expect(await names()).toEqual(['checkpoint']);
+  });
+
   it('reads and then retires the previous checkpoint of runtimes that kept checkpoint.prev', async () => {
     await save(4);
     await rename(base, `${base}.prev`);

@@ -11,6 +11,7 @@ import type { LoopState } from './checkpoint';
  * - `<base>.step-<n>/`: older ones, named by their global batch count `n`, the newest `keep - 1` kept;
  * - `<base>.tmp-<pid>/`: a checkpoint being written (never read: it may be partial);
  * - `<base>.damaged-<time>/`: checkpoints found damaged and set aside for inspection (never read);
+ * - `<base>.old-<pid>/`: with `keep: 1`, the previous latest while the new one is renamed in (read, then removed);
  * - `<base>.prev/`: the previous checkpoint of runtimes that kept one (read, then removed).
  *
  * A checkpoint only gets a readable name once it is complete (one rename of a finished directory),
@@ -74,10 +75,12 @@ export async function listCheckpoints(base: string): Promise<CheckpointCandidate
     throw error;
   }
   const older = new RegExp(`^${escapeRegExp(name)}\\.step-(\\d+)$`);
+  // The previous latest while `keep: 1` swaps in a new one, and the previous checkpoint of earlier runtimes.
+  const previous = new RegExp(`^${escapeRegExp(name)}\\.(prev|old-\\d+)$`);
   const candidates: Array<CheckpointCandidate & { rank: number; order: number }> = [];
   for (const entry of entries) {
     const match = older.exec(entry);
-    const order = entry === name ? 0 : match ? 1 : entry === `${name}.prev` ? 2 : -1;
+    const order = entry === name ? 0 : match ? 1 : previous.test(entry) ? 2 : -1;
     if (order < 0) continue;
     const directory = path.join(parent, entry);
     const { state, problem } = await readState(directory);

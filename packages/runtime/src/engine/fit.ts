@@ -113,7 +113,11 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
     throw new CheckpointError(error.path, `${context.stage}: ${error.message} Then continue with: ${context.resumeHint}`, { cause: error });
   }
   if (loaded?.skipped) {
-    const moved = await setAsideCheckpoints(checkpointDirectory, loaded.skipped.map((entry) => entry.directory));
+    const tensors = loaded.tensors;
+    const moved = await setAsideCheckpoints(checkpointDirectory, loaded.skipped.map((entry) => entry.directory)).catch((error: unknown) => {
+      for (const tensor of Object.values(tensors)) tensor.dispose();
+      throw error;
+    });
     const reached = Math.max(...loaded.skipped.map((entry) => entry.state?.globalStep ?? Number.NaN));
     const redone = Number.isFinite(reached)
       ? `${reached - loaded.state.globalStep} batch${reached - loaded.state.globalStep === 1 ? ' is' : 'es are'} trained again`

@@ -63,8 +63,8 @@ try {
   if (!RunInterruptedError.isInstance(error)) throw error;
 }
 while (summary === undefined) {
-  // Between sessions: every tensor of the interrupted one must be released.
-  sample(nextInterrupt, 'between sessions');
+  // After an interrupt: every tensor of the interrupted run must be released.
+  sample(nextInterrupt, 'after an interrupt');
   nextInterrupt += interruptEvery;
   controller = new AbortController();
   resumes += 1;

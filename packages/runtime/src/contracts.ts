@@ -489,8 +489,8 @@ export interface DivergenceOptions {
   threshold?: number | null;
   /**
    * Stop when an epoch's mean exceeds this factor times the lowest positive mean of the epochs
-   * before it, e.g. 100; `null` or absent turns the rule off (the default: losses such as an RL
-   * agent's may grow legitimately from a tiny start).
+   * before it, e.g. 100; `null` or absent turns the rule off (the default: losses such as a Q-network's
+   * TD error may grow legitimately from a tiny start).
    */
   factor?: number | null;
 }

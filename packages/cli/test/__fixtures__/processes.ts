@@ -1,4 +1,4 @@
-// Helpers of the process tests: run the built `core-run` in a child process, optionally with the
+// Shared by the process tests: run the built `core-run` in a child process, optionally with the
 // fault hook preloaded, and read a finished run's results for comparison.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

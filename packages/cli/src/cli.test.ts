@@ -106,6 +106,20 @@ describe('core-run', () => {
     expect(captured.errors()).toMatch(/is not a run directory/);
   });
 
+  it('reports a damaged run directory in one line with what to do, and the stack trace only with --debug', async () => {
+    const file = path.join(directory, 'tiny.yaml');
+    await writeFile(file, goodConfig);
+    const run = path.join(directory, 'run');
+    expect(await runCli(['run', file, '--run-dir', run], capture().io)).toBe(exitCodes.ok);
+    await rm(path.join(run, 'config.resolved.json'));
+    const plain = capture();
+    expect(await runCli(['resume', run], plain.io)).toBe(exitCodes.failed);
+    expect(plain.errors()).toMatch(new RegExp(`^error \\[E_RUN_DAMAGED\\]: cannot resume ${run}: ${run}/config\\.resolved\\.json is missing \\(it holds the validated config the run was started with\\)\\. Restore it from a copy of the run directory, or start the run again with core-run run <config file> \\(the run's original config is in config\\.yaml beside it\\)\\.\\n$`));
+    const debug = capture();
+    expect(await runCli(['resume', run, '--debug'], debug.io)).toBe(exitCodes.failed);
+    expect(debug.errors()).toMatch(/^RunFileError: cannot resume [\s\S]*\n\s+at [\s\S]*caused by: Error: ENOENT[\s\S]*\nerror \[E_RUN_DAMAGED\]: cannot resume /);
+  });
+
   it('lists components with their options and defaults', async () => {
     const captured = capture();
     expect(await runCli(['list', '--plugin', '@core/rkd'], captured.io)).toBe(exitCodes.ok);

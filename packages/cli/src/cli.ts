@@ -6,6 +6,7 @@ import {
   componentKindLabels,
   createProgressReporter,
   createRegistry,
+  describeFileSystemError,
   findInstalledPlugins,
   loadPlugins,
   prepareConfig,
@@ -28,11 +29,13 @@ const help = `core-run — run pipelines of @core plugins from a config file
 Usage:
   core-run run <config.yaml> [--run-dir <dir>] [--json]
       Validate the config, then run every step in a new run directory
-      (<output>/<name>-<timestamp>, next to the config). Ctrl-C writes a checkpoint.
+      (<output>/<name>-<timestamp>, next to the config). Ctrl-C (or SIGTERM)
+      writes a checkpoint and stops.
   core-run validate <config.yaml>
       Check the whole config (plugins, steps, component options) without running it.
   core-run resume <run-dir> [--json]
-      Continue an interrupted or failed run from its last checkpoint.
+      Continue an interrupted or failed run from its last good checkpoint.
+      One process at a time may run or resume a run directory.
   core-run list [--plugin <package>]... [--json]
       Show the loaded plugins' components and their options with defaults.
       Without --plugin, lists the built-ins and every installed plugin package
@@ -41,6 +44,7 @@ Usage:
 Options:
   --json        JSON lines on stderr instead of a progress bar (the default when not a terminal)
   --run-dir     directory for the new run (must not exist)
+  --debug       print the stack trace of an error
   -h, --help    show this help
   -v, --version show the versions of @core/cli and @core/runtime
 
@@ -73,7 +77,9 @@ function formatSummary(summary: RunSummary): string {
   return lines.join('\n');
 }
 
-function handleError(error: unknown, io: CliIo): number {
+function handleError(caught: unknown, io: CliIo, debug = false): number {
+  const error = describeFileSystemError(caught);
+  if (debug) write(io.stderr, describeStack(caught));
   if (ConfigError.isInstance(error)) {
     write(io.stderr, `error: invalid config\n${error.message}`);
     return exitCodes.invalid;
@@ -86,8 +92,17 @@ function handleError(error: unknown, io: CliIo): number {
     write(io.stderr, `error [${(error as CoreError).code}]: ${(error as Error).message}`);
     return exitCodes.failed;
   }
-  write(io.stderr, `error: ${(error as Error)?.stack ?? String(error)}`);
+  if (debug) return exitCodes.failed;
+  write(io.stderr, `error: ${(error as Error)?.message ?? String(error)} (run again with --debug for the stack trace)`);
   return exitCodes.failed;
+}
+
+function describeStack(error: unknown): string {
+  const lines: string[] = [];
+  for (let current = error, depth = 0; current !== undefined && depth < 5; current = (current as { cause?: unknown })?.cause, depth += 1) {
+    lines.push(`${depth === 0 ? '' : 'caused by: '}${(current as Error)?.stack ?? String(current)}`);
+  }
+  return lines.join('\n');
 }
 
 async function listComponents(registry: Registry, io: CliIo, json: boolean): Promise<void> {
@@ -140,6 +155,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
         version: { type: 'boolean', short: 'v' },
         json: { type: 'boolean' },
         'run-dir': { type: 'string' },
+        debug: { type: 'boolean' },
         plugin: { type: 'string', multiple: true },
       },
     });
@@ -187,6 +203,8 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
           }
         };
         process.on('SIGINT', onSigint);
+        // A service manager's stop (SIGTERM) is handled as Ctrl-C: checkpoint, then stop.
+        process.on('SIGTERM', onSigint);
         try {
           const events = createProgressReporter({ stream: io.stderr, json: values.json });
           const summary =
@@ -197,6 +215,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
           return exitCodes.ok;
         } finally {
           process.off('SIGINT', onSigint);
+          process.off('SIGTERM', onSigint);
         }
       }
       case 'list': {
@@ -212,6 +231,6 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
         return exitCodes.invalid;
     }
   } catch (error) {
-    return handleError(error, io);
+    return handleError(error, io, values.debug === true);
   }
 }

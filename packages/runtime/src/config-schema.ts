@@ -25,6 +25,28 @@ export const dataConfigSchema = z.strictObject({
     .optional(),
 });
 
+/** The `checkpoints` section: how many checkpoints each training step keeps. */
+export const checkpointsConfigSchema = z.strictObject({
+  /** Checkpoints kept per step, the latest included; a damaged latest one falls back to the one before. */
+  keep: z.number().int().min(1).max(100).default(2),
+});
+
+/**
+ * The `divergence` section: when a step's training counts as diverged although its numbers are
+ * finite (NaN and Infinity always stop it). `false` turns the guard off.
+ */
+export const divergenceConfigSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** The batch metric watched. */
+    monitor: z.string().min(1).default('loss'),
+    /** Stop when a batch's value has a magnitude above this; `null`: no bound. */
+    threshold: z.number().positive().nullable().default(1e6),
+    /** Stop when an epoch's mean exceeds this factor times the lowest positive mean of the epochs before; `null`: off. */
+    factor: z.number().gt(1).nullable().default(null),
+  }),
+]);
+
 /** Top-level config schema (step and component options are validated against the registry afterwards). */
 export const runConfigSchema = z.strictObject({
   /** Name of the run; the run directory is `<output>/<name>-<timestamp>`. */
@@ -43,6 +65,10 @@ export const runConfigSchema = z.strictObject({
   /** Where run directories are created, relative to the config file. */
   output: z.string().default('runs'),
   data: dataConfigSchema.optional(),
+  /** Checkpoints kept per training step. */
+  checkpoints: checkpointsConfigSchema.prefault({}),
+  /** The divergence guard of every training step (a step's code may set its own). */
+  divergence: divergenceConfigSchema.prefault({}),
   steps: z.array(stepConfigSchema).min(1, 'a pipeline needs at least one step'),
 });
 

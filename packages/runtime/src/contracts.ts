@@ -468,6 +468,31 @@ export interface FitOptions {
   /** Validation metric that selects the best checkpoint, e.g. `val_accuracy`. */
   monitor?: string;
   mode?: 'max' | 'min';
+  /** How many checkpoints to keep, the latest included (default: the config's `checkpoints.keep`, 2). */
+  keepCheckpoints?: number;
+  /**
+   * The divergence guard for this loop (default: the config's `divergence`); `false` turns it off.
+   * NaN and infinite metrics always stop training.
+   */
+  divergence?: DivergenceOptions | false;
+}
+
+/**
+ * When training counts as diverged although its numbers are finite (in the spirit of PyTorch
+ * Lightning's `EarlyStopping(divergence_threshold=…)`): the step then stops with a
+ * `DivergenceError` and the last checkpoint stays as it was.
+ */
+export interface DivergenceOptions {
+  /** The batch metric watched (default `loss`); a trainer that does not report it is not watched. */
+  monitor?: string;
+  /** Stop as soon as a batch's value has a magnitude above this; `null` turns the bound off (default 1e6). */
+  threshold?: number | null;
+  /**
+   * Stop when an epoch's mean exceeds this factor times the lowest positive mean of the epochs
+   * before it, e.g. 100; `null` or absent turns the rule off (the default: losses such as a Q-network's
+   * TD error may grow legitimately from a tiny start).
+   */
+  factor?: number | null;
 }
 
 /** Result of {@link StepContext.fit}. */

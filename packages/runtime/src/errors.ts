@@ -163,3 +163,89 @@ export class InvalidArgumentError extends CoreError {
     return hasMarker(error, 'InvalidArgumentError');
   }
 }
+
+/**
+ * A file operation failed: the device is full, the file system is read-only, permission is
+ * missing, a file is missing, or the device reported an error. `path` names the file, `systemCode`
+ * the operating system's code (`ENOSPC`, `EROFS`, `EACCES`, …). The message says what to do.
+ */
+export class FileSystemError extends CoreError {
+  readonly path: string;
+  readonly systemCode: string;
+  constructor(code: string, path: string, systemCode: string, message: string, options: CoreErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'FileSystemError';
+    this.path = path;
+    this.systemCode = systemCode;
+    marked(this, 'FileSystemError');
+  }
+  static override isInstance(error: unknown): error is FileSystemError {
+    return hasMarker(error, 'FileSystemError');
+  }
+}
+
+/** Who holds a run directory's lock, as recorded in its `run.lock`. */
+export interface RunLockHolder {
+  pid: number;
+  host: string;
+  command?: string;
+  started?: string;
+}
+
+/** Another process is running or resuming this run directory; only one may write to it. */
+export class RunLockedError extends CoreError {
+  readonly runDirectory: string;
+  readonly holder: RunLockHolder;
+  constructor(runDirectory: string, holder: RunLockHolder, message: string) {
+    super('E_RUN_LOCKED', message);
+    this.name = 'RunLockedError';
+    this.runDirectory = runDirectory;
+    this.holder = holder;
+    marked(this, 'RunLockedError');
+  }
+  static override isInstance(error: unknown): error is RunLockedError {
+    return hasMarker(error, 'RunLockedError');
+  }
+}
+
+/**
+ * Training diverged while its numbers stayed finite: a watched metric passed the divergence bound
+ * (an absolute threshold, or a factor over its best epoch). The step stops without writing the
+ * diverged state; `checkpoint` is the directory of the last good checkpoint, if one was written.
+ */
+export class DivergenceError extends CoreError {
+  readonly metric: string;
+  readonly value: number;
+  readonly limit: number;
+  readonly step: number;
+  readonly epoch: number;
+  readonly checkpoint?: string;
+  constructor(message: string, details: { metric: string; value: number; limit: number; step: number; epoch: number; checkpoint?: string }) {
+    super('E_DIVERGED', message);
+    this.name = 'DivergenceError';
+    this.metric = details.metric;
+    this.value = details.value;
+    this.limit = details.limit;
+    this.step = details.step;
+    this.epoch = details.epoch;
+    this.checkpoint = details.checkpoint;
+    marked(this, 'DivergenceError');
+  }
+  static override isInstance(error: unknown): error is DivergenceError {
+    return hasMarker(error, 'DivergenceError');
+  }
+}
+
+/** A run directory's own file (`run.json`, `config.resolved.json`) is missing or damaged; `path` names it. */
+export class RunFileError extends CoreError {
+  readonly path: string;
+  constructor(path: string, message: string, options: CoreErrorOptions = {}) {
+    super('E_RUN_DAMAGED', message, options);
+    this.name = 'RunFileError';
+    this.path = path;
+    marked(this, 'RunFileError');
+  }
+  static override isInstance(error: unknown): error is RunFileError {
+    return hasMarker(error, 'RunFileError');
+  }
+}

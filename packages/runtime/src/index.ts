@@ -17,7 +17,18 @@ export * from './models';
 export * from './io';
 export * from './training';
 export { runTrainingLoop, type TrainingLoopContext } from './engine/fit';
-export { readCheckpoint, writeCheckpoint, CHECKPOINT_VERSION, type LoopState, type LoadedCheckpoint } from './engine/checkpoint';
+export {
+  readCheckpoint,
+  writeCheckpoint,
+  CHECKPOINT_VERSION,
+  DEFAULT_KEEP_CHECKPOINTS,
+  type LoopState,
+  type LoadedCheckpoint,
+  type SkippedCheckpoint,
+  type WriteCheckpointOptions,
+} from './engine/checkpoint';
+export { createDivergenceGuard, DEFAULT_DIVERGENCE_THRESHOLD, type DivergenceGuard, type DivergenceViolation } from './engine/divergence-guard';
+export { acquireRunLock, runLockFile, type AcquireRunLockOptions, type RunLock } from './engine/run-lock';
 export { combineEvents, createMetricsLogger } from './engine/events';
 export { createProgressReporter, type ProgressReporterOptions, type TextStream } from './engine/progress';
 export { createArtifactStore, type MutableArtifactStore } from './engine/artifacts';

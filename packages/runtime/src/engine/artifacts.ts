@@ -98,11 +98,11 @@ async function loadDataset(target: string, info: SavedDatasetInfo): Promise<Data
     const labels = arrays.labels as Int32Array | undefined;
     const size = saved.shape.reduce((product, value) => product * value, 1);
     if (!(images instanceof Float32Array) || !(labels instanceof Int32Array) || labels.length !== saved.count || images.length !== saved.count * size) {
-      throw new CheckpointError(target, `dataset artifact ${target} (${split}) does not match its artifact.json (${saved.count} examples of [${saved.shape.join(', ')}]); the files are damaged. Delete the step directory to rerun the step.`);
+      throw new CheckpointError(target, `dataset artifact ${target} (${split}) does not match its artifact.json (${saved.count} examples of [${saved.shape.join(', ')}]); the files are damaged.`);
     }
     const targets = saved.targets ? (arrays.targets as Float32Array | undefined) : undefined;
     if (saved.targets && (!(targets instanceof Float32Array) || targets.length !== saved.count * saved.numClasses)) {
-      throw new CheckpointError(target, `dataset artifact ${target} (${split}) lacks its soft targets; the files are damaged. Delete the step directory to rerun the step.`);
+      throw new CheckpointError(target, `dataset artifact ${target} (${split}) lacks its soft targets; the files are damaged.`);
     }
     splits[split] = {
       name: saved.name,
@@ -116,7 +116,7 @@ async function loadDataset(target: string, info: SavedDatasetInfo): Promise<Data
     };
   }
   if (splits.train === undefined) {
-    throw new CheckpointError(target, `dataset artifact ${target} has no train split; the files are damaged. Delete the step directory to rerun the step.`);
+    throw new CheckpointError(target, `dataset artifact ${target} has no train split; the files are damaged.`);
   }
   return { ...splits, train: splits.train, ...(info.normalization ? { normalization: info.normalization } : {}) };
 }
@@ -163,7 +163,7 @@ export async function loadArtifacts(directory: string, createModel: (spec: Model
       try {
         info = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
       } catch (error) {
-        throw new CheckpointError(file, `artifact ${file} is corrupt: ${(error as Error).message}. Delete the step directory to rerun the step.`, { cause: error });
+        throw new CheckpointError(file, `artifact ${file} is corrupt: ${(error as Error).message}.`, { cause: error });
       }
       if (info.kind === 'model') {
         const saved = info as unknown as SavedModelInfo;

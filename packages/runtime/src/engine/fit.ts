@@ -1,8 +1,10 @@
 import path from 'node:path';
-import type { FitOptions, FitResult, LoopPosition, Metrics, Trainer, TrainingEvents } from '../contracts';
-import { CheckpointError, NonFiniteLossError, RunInterruptedError } from '../errors';
+import type { DivergenceOptions, FitOptions, FitResult, LoopPosition, Metrics, Trainer, TrainingEvents } from '../contracts';
+import { CheckpointError, DivergenceError, NonFiniteLossError, RunInterruptedError } from '../errors';
 import type { Rng } from '../rng';
 import { CHECKPOINT_VERSION, type LoopState, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { setAsideCheckpoints } from './checkpoint-rotation';
+import { createDivergenceGuard, type DivergenceViolation } from './divergence-guard';
 import { writeWeights } from '../io';
 
 /** Everything {@link runTrainingLoop} needs besides the trainer. */
@@ -18,6 +20,44 @@ export interface TrainingLoopContext {
   runDirectory?: string;
   /** How to resume, shown when interrupted (default `core-run resume <runDirectory>`). */
   resumeHint?: string;
+  /** Checkpoints kept, the latest included (the config's `checkpoints.keep`; `FitOptions` may override). */
+  keepCheckpoints?: number;
+  /** The divergence guard (the config's `divergence`; `FitOptions` may override). */
+  divergence?: DivergenceOptions | false;
+}
+
+/** The last checkpoint written or resumed from, for messages that say what is kept. */
+interface KeptCheckpoint {
+  directory: string;
+  epoch: number;
+  batch: number;
+}
+
+function describeKept(checkpoint: KeptCheckpoint | undefined, best: LoopState['best'], bestDirectory: string): string {
+  const kept = checkpoint
+    ? `the last good checkpoint is kept (${checkpoint.batch === 0 ? `end of epoch ${checkpoint.epoch}` : `epoch ${checkpoint.epoch + 1} after batch ${checkpoint.batch}`}: ${checkpoint.directory})`
+    : 'no checkpoint of this step had been written yet, so none is kept';
+  return best ? `${kept}, and the best weights so far (epoch ${best.epoch}) in ${bestDirectory}` : kept;
+}
+
+/** Four significant digits; large and tiny values in exponent notation (2.093e+14). */
+function formatValue(value: number): string {
+  const rounded = Number(value.toPrecision(4));
+  return Math.abs(rounded) >= 1e6 || (rounded !== 0 && Math.abs(rounded) < 1e-3) ? rounded.toExponential() : String(rounded);
+}
+
+function divergenceMessage(stage: string, violation: DivergenceViolation, position: LoopPosition, kept: string, perBatch: boolean): string {
+  const where = perBatch ? `at epoch ${position.epoch + 1}, batch ${position.batch + 1}` : `as the mean of epoch ${position.epoch + 1}`;
+  const value = formatValue(violation.value);
+  const rule =
+    violation.rule === 'threshold'
+      ? `its magnitude passed the divergence bound ${formatValue(violation.limit)} (divergence.threshold)`
+      : `more than ${formatValue(violation.limit / violation.best!.value)} times its best, ${formatValue(violation.best!.value)} in epoch ${violation.best!.epoch} (divergence.factor)`;
+  const setting = violation.rule === 'threshold' ? 'raise divergence.threshold' : 'raise divergence.factor';
+  return (
+    `${stage}: training diverged: ${violation.metric} reached ${value} ${where}; ${rule}. Training stopped; ${kept}. ` +
+    `Lower the learning rate (or add warm-up), then start a new run (resuming replays the same settings); if values this large are expected, ${setting} in the config (or set divergence: false).`
+  );
 }
 
 function isBetter(value: number, best: number | undefined, mode: 'max' | 'min'): boolean {
@@ -25,12 +65,12 @@ function isBetter(value: number, best: number | undefined, mode: 'max' | 'min'):
   return mode === 'max' ? value > best : value < best;
 }
 
-function assertFinite(metrics: Metrics, position: LoopPosition, context: TrainingLoopContext, what: string): void {
+function assertFinite(metrics: Metrics, position: LoopPosition, context: TrainingLoopContext, what: string, kept: () => string = () => 'the last good checkpoint is kept'): void {
   for (const [name, value] of Object.entries(metrics)) {
     if (!Number.isFinite(value)) {
       throw new NonFiniteLossError(
         `${context.stage}: ${name} became ${value} at epoch ${position.epoch + 1}, batch ${position.batch + 1} (${what}). ` +
-          'Training stopped; the last good checkpoint is kept. Lower the learning rate (or add warm-up), check the data for NaNs, then start a new run: resuming replays the same state and settings.',
+          `Training stopped; ${kept()}. Lower the learning rate (or add warm-up), check the data for NaNs, then start a new run: resuming replays the same state and settings.`,
         { step: position.globalStep, epoch: position.epoch },
       );
     }
@@ -47,6 +87,9 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
   const checkpointDirectory = path.join(context.directory, 'checkpoint');
   const bestDirectory = path.join(context.directory, 'best');
   const checkpointEvery = options.checkpointEvery ?? 1;
+  const keepCheckpoints = options.keepCheckpoints ?? context.keepCheckpoints;
+  const guard = createDivergenceGuard(options.divergence ?? context.divergence);
+  let keptCheckpoint: KeptCheckpoint | undefined;
   const mode = options.mode ?? 'max';
   const started = Date.now();
 
@@ -62,7 +105,30 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
     reason: 'epoch',
     savedAt: '',
   };
-  const loaded = await readCheckpoint(checkpointDirectory);
+  let loaded;
+  try {
+    loaded = await readCheckpoint(checkpointDirectory);
+  } catch (error) {
+    if (!CheckpointError.isInstance(error) || !context.resumeHint) throw error;
+    throw new CheckpointError(error.path, `${context.stage}: ${error.message} Then continue with: ${context.resumeHint}`, { cause: error });
+  }
+  if (loaded?.skipped) {
+    const tensors = loaded.tensors;
+    const moved = await setAsideCheckpoints(checkpointDirectory, loaded.skipped.map((entry) => entry.directory)).catch((error: unknown) => {
+      for (const tensor of Object.values(tensors)) tensor.dispose();
+      throw error;
+    });
+    const reached = Math.max(...loaded.skipped.map((entry) => entry.state?.globalStep ?? Number.NaN));
+    const redone = Number.isFinite(reached)
+      ? `${reached - loaded.state.globalStep} batch${reached - loaded.state.globalStep === 1 ? ' is' : 'es are'} trained again`
+      : 'the batches after it are trained again (how many is unknown: the damaged state is unreadable)';
+    const damaged = loaded.skipped.map((entry, index) => `${entry.directory} (${entry.reason}; set aside as ${path.basename(moved[index])})`).join(', ');
+    await context.events.onLog?.(
+      `${context.stage}: ${loaded.skipped.length === 1 ? 'the latest checkpoint is' : `the ${loaded.skipped.length} latest checkpoints are`} damaged: ${damaged}. ` +
+        `Resuming from the previous one, ${loaded.directory}: ${redone}, to the same result.`,
+      'warn',
+    );
+  }
   if (loaded) {
     try {
       trainer.setState(loaded.tensors);
@@ -77,6 +143,7 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
       }
       trainer.setBuffers(loaded.buffers);
     }
+    keptCheckpoint = { directory: loaded.directory, epoch: state.epoch, batch: state.batch };
     await context.events.onLog?.(`${context.stage}: resuming from ${loaded.directory} at epoch ${state.epoch + 1}, batch ${state.batch + 1}`, 'info');
   }
   const secondsBefore = state.seconds;
@@ -92,10 +159,11 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
       savedAt: new Date().toISOString(),
     };
     try {
-      await writeCheckpoint(checkpointDirectory, tensors, state, trainer.getBuffers?.());
+      await writeCheckpoint(checkpointDirectory, tensors, state, trainer.getBuffers?.(), { keep: keepCheckpoints });
     } finally {
       for (const tensor of Object.values(tensors)) tensor.dispose();
     }
+    keptCheckpoint = { directory: checkpointDirectory, epoch: state.epoch, batch: state.batch };
     await context.events.onCheckpoint?.({
       stage: context.stage,
       directory: checkpointDirectory,
@@ -134,7 +202,16 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
       }
       const position: LoopPosition = { ...basePosition, batch, globalStep: state.globalStep };
       const metrics = await trainer.trainBatch(position, epochRng);
-      assertFinite(metrics, position, context, 'training');
+      assertFinite(metrics, position, context, 'training', () => describeKept(keptCheckpoint, state.best, bestDirectory));
+      const violation = guard.checkBatch(metrics);
+      if (violation) {
+        throw new DivergenceError(divergenceMessage(context.stage, violation, position, describeKept(keptCheckpoint, state.best, bestDirectory), true), {
+          ...violation,
+          step: position.globalStep,
+          epoch: position.epoch,
+          checkpoint: keptCheckpoint?.directory,
+        });
+      }
       for (const [name, value] of Object.entries(metrics)) {
         sums[name] = (sums[name] ?? 0) + value;
         counts[name] = (counts[name] ?? 0) + 1;
@@ -150,7 +227,16 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
       epochMetrics[name.startsWith('val_') ? name : `val_${name}`] = value;
     }
     const endPosition: LoopPosition = { ...basePosition, batch: batches, globalStep: state.globalStep };
-    assertFinite(epochMetrics, endPosition, context, 'evaluation');
+    assertFinite(epochMetrics, endPosition, context, 'evaluation', () => describeKept(keptCheckpoint, state.best, bestDirectory));
+    const epochViolation = guard.checkEpoch(epochMetrics, state.history);
+    if (epochViolation) {
+      throw new DivergenceError(divergenceMessage(context.stage, epochViolation, endPosition, describeKept(keptCheckpoint, state.best, bestDirectory), false), {
+        ...epochViolation,
+        step: endPosition.globalStep,
+        epoch: endPosition.epoch,
+        checkpoint: keptCheckpoint?.directory,
+      });
+    }
     state.history = [...state.history, { epoch: epoch + 1, ...epochMetrics }];
     state.batch = 0;
     state.rngState = undefined;

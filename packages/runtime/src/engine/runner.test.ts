@@ -152,6 +152,18 @@ describe('runPipeline', () => {
   });
 });
 
+describe('data directories', () => {
+  it('resolve against the folder of the config, not the working directory, as docs/configuration.md says', async () => {
+    expect(process.cwd()).not.toBe(directory);
+    const config = baseConfig({ data: { dataset: { use: 'core:cifar10', directory: 'cifar' } }, steps: baseConfig().steps.slice(0, 1) });
+    const error = await runPipeline({ config, directory }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain(path.join(directory, 'cifar'));
+    expect((error as Error).message).not.toContain(path.join(process.cwd(), 'cifar'));
+    const docs = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(docs).toContain('The `directory` of `core:idx` and `core:cifar10` is resolved against the folder of the config file');
+  });
+});
+
 describe('prepareConfig', () => {
   it('reports every problem at once with paths and suggestions, before creating anything', async () => {
     const config = {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { computeChannelStats, take, validationSplit, type ArrayDataset } from '@core/datasets';
@@ -24,8 +24,8 @@ import type {
   StepContext,
   TrainingEvents,
 } from '../contracts';
-import { ArtifactError, ConfigError, CoreError } from '../errors';
-import { atomicWriteFile } from '../io';
+import { ArtifactError, CheckpointError, ConfigError, CoreError } from '../errors';
+import { atomicWriteFile, describeFileSystemError } from '../io';
 import { loadPlugins } from '../plugin-load';
 import { createRegistry, type DefinitionOf, type Registry } from '../registry';
 import type { ZodType } from 'zod';
@@ -36,6 +36,8 @@ import { createArtifactStore, loadArtifacts, saveArtifacts, type MutableArtifact
 import { combineEvents, createMetricsLogger } from './events';
 import { runTrainingLoop } from './fit';
 import { createRunDirectory } from './run-directory';
+import { looksLikeRun, readRunFile, removeStaleTemporaries } from './run-files';
+import { acquireRunLock } from './run-lock';
 import { writeReport } from './report';
 
 /** Where a config comes from: a file path, or an object with the directory its relative paths use. */
@@ -182,16 +184,26 @@ export async function runPipeline(source: ConfigSource, options: RunOptions = {}
   } else {
     runDirectory = await createRunDirectory(parent, prepared.config.name);
   }
-  await atomicWriteFile(path.join(runDirectory, 'config.yaml'), stringifyYaml(prepared.source.raw));
-  await atomicWriteFile(path.join(runDirectory, 'config.resolved.json'), `${JSON.stringify(prepared.config, null, 2)}\n`);
-  const state: RunState = {
-    configFile: prepared.source.file,
-    configDirectory: prepared.source.directory,
-    pluginsInCode: options.plugins?.map((plugin) => plugin.meta.name),
-    steps: {},
-  };
-  await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify(state, null, 2)}\n`);
-  return executeRun(prepared, runDirectory, state, options, false, backend, data);
+  const lock = await acquireRunLock(runDirectory, { command: 'run', logger: makeLogger(options.events ?? {}) });
+  try {
+    const state: RunState = {
+      configFile: prepared.source.file,
+      configDirectory: prepared.source.directory,
+      pluginsInCode: options.plugins?.map((plugin) => plugin.meta.name),
+      steps: {},
+    };
+    try {
+      await atomicWriteFile(path.join(runDirectory, 'config.yaml'), stringifyYaml(prepared.source.raw));
+      await atomicWriteFile(path.join(runDirectory, 'config.resolved.json'), `${JSON.stringify(prepared.config, null, 2)}\n`);
+      await atomicWriteFile(path.join(runDirectory, 'run.json'), `${JSON.stringify(state, null, 2)}\n`);
+    } catch (error) {
+      // Before run.json exists there is nothing to resume: the advice is to start again.
+      throw explainFailure(error, undefined);
+    }
+    return await executeRun(prepared, runDirectory, state, options, false, backend, data);
+  } finally {
+    await lock.release();
+  }
 }
 
 /**
@@ -202,15 +214,38 @@ export async function runPipeline(source: ConfigSource, options: RunOptions = {}
 export async function resumeRun(runDirectory: string, options: RunOptions = {}): Promise<RunSummary> {
   const directory = path.resolve(runDirectory);
   const runFile = path.join(directory, 'run.json');
-  if (!existsSync(runFile)) {
+  if (!existsSync(runFile) && !looksLikeRun(directory)) {
     throw new CoreError('E_NOT_A_RUN', `${directory} is not a run directory (no run.json). Pass a directory that core-run run created, e.g. runs/quickstart-20260101-120000.`);
   }
-  const state = JSON.parse(await readFile(runFile, 'utf8')) as RunState;
-  const resolved = JSON.parse(await readFile(path.join(directory, 'config.resolved.json'), 'utf8')) as unknown;
-  const prepared = await prepareConfig({ config: resolved, directory: state.configDirectory }, options);
-  const backend = await selectBackend(prepared.config.backend, { tf, threads: prepared.config.threads });
-  const data = await loadRunData(prepared.config, prepared.registry, createRng(prepared.config.seed).fork('data'), makeLogger(options.events ?? {}), prepared.source.directory);
-  return executeRun(prepared, directory, state, options, true, backend, data);
+  // One writer per run directory: taken before reading anything, held until the run ends.
+  const lock = await acquireRunLock(directory, { command: 'resume', logger: makeLogger(options.events ?? {}) });
+  try {
+    let state: RunState | undefined;
+    let prepared: PreparedConfig;
+    let backend: BackendInfo;
+    let data: RunData | undefined;
+    try {
+      await removeStaleTemporaries(directory);
+      state = await readRunFile<RunState>(directory, 'run.json');
+      const resolved = await readRunFile<unknown>(directory, 'config.resolved.json');
+      prepared = await prepareConfig({ config: resolved, directory: state.configDirectory }, options);
+      backend = await selectBackend(prepared.config.backend, { tf, threads: prepared.config.threads });
+      data = await loadRunData(prepared.config, prepared.registry, createRng(prepared.config.seed).fork('data'), makeLogger(options.events ?? {}), prepared.source.directory);
+    } catch (error) {
+      throw explainFailure(error, state ? resumeHintOf(directory, state) : `core-run resume ${directory}`);
+    }
+    return await executeRun(prepared, directory, state, options, true, backend, data);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * A failed file operation, as one line that names the file, says what happened and how to go on;
+ * the files written before it are intact (every write is atomic). Other errors pass unchanged.
+ */
+function explainFailure(error: unknown, next: string | undefined): unknown {
+  return describeFileSystemError(error, { next, note: next ? 'Everything written before is intact.' : undefined });
 }
 
 async function executeRun(
@@ -240,6 +275,8 @@ async function executeRun(
     models: {},
   };
   const secondsBefore = state.seconds ?? 0;
+  // A finished run stays finished: a resume that fails (a damaged artifact) does not rewrite its summary.
+  const finishedBefore = resumed && config.steps.every((step) => state.steps[step.id]?.status === 'done');
   const writeSummary = async () => {
     summary.seconds = secondsBefore + (Date.now() - started) / 1000;
     await atomicWriteFile(path.join(runDirectory, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -264,13 +301,19 @@ async function executeRun(
     for (const [index, step] of config.steps.entries()) {
       if (signal.aborted) throw abortError(runDirectory);
       const stepDirectory = path.join(runDirectory, 'steps', step.id);
-      const resumeHint = state.pluginsInCode?.length
-        ? `resumeRun(${JSON.stringify(runDirectory)}, { plugins: [/* ${state.pluginsInCode.join(', ')} */] })`
-        : `core-run resume ${runDirectory}`;
-      const context = createStepContext({ step, registry, runDirectory, stepDirectory, data, artifacts, events, logger, signal, backend: backend.name, rootRng, resumeHint });
+      const resumeHint = resumeHintOf(runDirectory, state);
+      const context = createStepContext({ step, registry, runDirectory, stepDirectory, data, artifacts, events, logger, signal, backend: backend.name, rootRng, resumeHint, keepCheckpoints: config.checkpoints?.keep, divergence: config.divergence });
       const previous = summary.steps[step.id];
       if (resumed && previous?.status === 'done') {
-        const restored = await loadArtifacts(path.join(stepDirectory, 'artifacts'), context.createModel);
+        const restored = await loadArtifacts(path.join(stepDirectory, 'artifacts'), context.createModel).catch((error: unknown) => {
+          if (!CheckpointError.isInstance(error)) throw error;
+          throw new CheckpointError(
+            error.path,
+            `step "${step.id}" finished earlier, but its saved results cannot be restored: ${error.message.replace(/\s*Restore it or use an earlier checkpoint\.$/, '')} ` +
+              `Delete ${stepDirectory} to train the step again (the result is the same), then continue with: ${resumeHint}`,
+            { cause: error },
+          );
+        });
         if (restored) {
           for (const [name, artifact] of Object.entries(restored)) artifacts.set(name, artifact);
           recordModels(summary, restored);
@@ -288,7 +331,8 @@ async function executeRun(
       let result;
       try {
         result = await definition.run(stepOptions, context);
-      } catch (error) {
+      } catch (caught) {
+        const error = explainFailure(caught, resumeHint);
         const interrupted = CoreError.isInstance(error) && error.code === 'E_RUN_INTERRUPTED';
         summary.steps[step.id] = { use: step.use, status: interrupted ? 'interrupted' : 'failed', error: (error as Error).message };
         throw error;
@@ -308,13 +352,22 @@ async function executeRun(
     await writeReport(runDirectory, summary);
     await events.onRunEnd?.({ runDirectory, summary });
     return summary;
-  } catch (error) {
+  } catch (caught) {
+    const error = explainFailure(caught, resumeHintOf(runDirectory, state));
+    if (finishedBefore) throw error;
     summary.status = CoreError.isInstance(error) && error.code === 'E_RUN_INTERRUPTED' ? 'interrupted' : 'failed';
     await writeSummary().catch(() => undefined);
     throw error;
   } finally {
     artifacts.dispose();
   }
+}
+
+/** How to continue a run: the CLI command, or the call for a run whose plugins were passed in code. */
+function resumeHintOf(runDirectory: string, state: RunState): string {
+  return state.pluginsInCode?.length
+    ? `resumeRun(${JSON.stringify(runDirectory)}, { plugins: [/* ${state.pluginsInCode.join(', ')} */] })`
+    : `core-run resume ${runDirectory}`;
 }
 
 function buildComponent<K extends 'trainers' | 'environments'>(
@@ -357,6 +410,8 @@ interface StepContextInput {
   backend: string;
   rootRng: Rng;
   resumeHint: string;
+  keepCheckpoints?: number;
+  divergence?: RunConfig['divergence'];
 }
 
 /** Builds a model from a spec through the registry, validating its options. */
@@ -436,7 +491,7 @@ function createStepContext(input: StepContextInput): StepContext {
     fit: (trainer, fitOptions) =>
       runTrainingLoop(
         trainer,
-        { stage: step.id, rng: rootRng.fork(`${step.id}/loop`), directory: input.stepDirectory, events, signal, runDirectory: input.runDirectory, resumeHint: input.resumeHint },
+        { stage: step.id, rng: rootRng.fork(`${step.id}/loop`), directory: input.stepDirectory, events, signal, runDirectory: input.runDirectory, resumeHint: input.resumeHint, keepCheckpoints: input.keepCheckpoints, divergence: input.divergence },
         fitOptions,
       ),
   };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { describeFileSystemError } from './describe-file-error';
 
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
@@ -15,7 +16,9 @@ import path from 'node:path';
  */
 export async function atomicWriteFile(filePath: string, data: string | Uint8Array): Promise<void> {
   const directory = path.dirname(filePath);
-  await mkdir(directory, { recursive: true });
+  await mkdir(directory, { recursive: true }).catch((error: unknown) => {
+    throw describeFileSystemError(error, { writing: true });
+  });
   const temporary = path.join(directory, `.${path.basename(filePath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'w');
@@ -27,13 +30,17 @@ export async function atomicWriteFile(filePath: string, data: string | Uint8Arra
     }
     await rename(temporary, filePath);
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw describeFileSystemError(error, { path: filePath, writing: true });
   }
   await syncDirectory(directory);
 }
 
-async function syncDirectory(directory: string): Promise<void> {
+/**
+ * Flushes a directory's entries (renames, new files) to disk. Best effort: skipped where
+ * directories cannot be opened (Windows).
+ */
+export async function syncDirectory(directory: string): Promise<void> {
   let handle;
   try {
     handle = await open(directory, 'r');

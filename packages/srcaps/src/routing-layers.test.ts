@@ -78,6 +78,6 @@ describe('plugin', () => {
     for (const name of ['srcaps.SelfRouting2d', 'srcaps.DynamicRouting2d', 'srcaps.EmRouting2d', 'srcaps.Squash', 'srcaps.ClassLogProbabilities']) {
       expect(registered[name]).toBeDefined();
     }
-    expect(plugin.meta).toMatchObject({ name: 'srcaps', runtime: '^0.1.0' });
+    expect(plugin.meta).toMatchObject({ name: 'srcaps', runtime: '>=0.1.0 <1.0.0' });
   });
 });

@@ -1,0 +1,512 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  createAdam,
+  createRng,
+  getTrainingState,
+  InvalidArgumentError,
+  setTrainingState,
+  type Metrics,
+  type Model,
+  type Optimizer,
+  type Rng,
+  type RngState,
+  type Trainer,
+  type TrainerBuffers,
+} from '@core/runtime';
+import type { EbuEnvironment } from './environments';
+import { createEpisodicReplay, type EpisodicReplay, type ObservationStorage, type ReplayCursor } from './replay';
+import { createRmsProp } from './rmsprop';
+import { episodicBackwardTargets, oneStepTargets, tabularQStep } from './targets';
+
+/** A linear ε-greedy schedule: `start` → `end` over `steps` environment steps, then `end`. */
+export interface EpsilonSchedule {
+  start: number;
+  end: number;
+  steps: number;
+}
+
+/** ε after `step` environment steps. */
+export function epsilonAt(schedule: EpsilonSchedule, step: number): number {
+  if (schedule.steps <= 0) return schedule.end;
+  const fraction = Math.min(1, step / schedule.steps);
+  return schedule.start + (schedule.end - schedule.start) * fraction;
+}
+
+/** Index of the largest value; ties broken uniformly with `rng` (or the first, without it). */
+export function argmax(values: ArrayLike<number>, rng?: Rng): number {
+  let best = -Infinity;
+  let chosen = 0;
+  let ties = 0;
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    if (value > best) {
+      best = value;
+      chosen = index;
+      ties = 1;
+    } else if (value === best && rng) {
+      ties += 1;
+      if (rng.int(ties) === 0) chosen = index;
+    }
+  }
+  return chosen;
+}
+
+/** Whether the greedy policy of `q` picks an optimal action in every state that has optimal actions (ties count as not optimal). */
+export function greedyIsOptimal(q: ReadonlyArray<ArrayLike<number>>, optimal: readonly number[][]): boolean {
+  for (let state = 0; state < optimal.length; state += 1) {
+    const good = optimal[state];
+    if (good.length === 0) continue;
+    let bestGood = -Infinity;
+    let bestOther = -Infinity;
+    for (let action = 0; action < q[state].length; action += 1) {
+      if (good.includes(action)) bestGood = Math.max(bestGood, q[state][action]);
+      else bestOther = Math.max(bestOther, q[state][action]);
+    }
+    if (!(bestGood > bestOther)) return false;
+  }
+  return true;
+}
+
+function actionCount(environment: EbuEnvironment<unknown>): number {
+  if (environment.actionSpace.kind !== 'discrete') throw new InvalidArgumentError('environment', 'Q-learning needs a discrete action space');
+  return environment.actionSpace.n;
+}
+
+/** Greedy evaluation episodes of a policy; relative length = steps to the goal (or the cap) / shortest path. */
+export function evaluatePolicy(
+  environment: EbuEnvironment<unknown>,
+  act: (observation: unknown, rng: Rng) => number,
+  options: { episodes: number; seed: number; epsilon?: number },
+): Metrics {
+  const rng = createRng(options.seed);
+  const actions = actionCount(environment);
+  let totalReturn = 0;
+  let totalLength = 0;
+  let successes = 0;
+  let relative = 0;
+  let { observation } = environment.reset({ seed: options.seed });
+  for (let episode = 0; episode < options.episodes; episode += 1) {
+    if (episode > 0) observation = environment.reset().observation;
+    let episodeReturn = 0;
+    let length = 0;
+    for (;;) {
+      const action = options.epsilon && rng.next() < options.epsilon ? rng.int(actions) : act(observation, rng);
+      const result = environment.step(action);
+      episodeReturn += result.reward;
+      length += 1;
+      observation = result.observation;
+      if (result.terminated || result.truncated) {
+        if (result.terminated) successes += 1;
+        break;
+      }
+    }
+    totalReturn += episodeReturn;
+    totalLength += length;
+    if (environment.shortestPath) relative += length / environment.shortestPath;
+  }
+  const metrics: Metrics = { return: totalReturn / options.episodes, length: totalLength / options.episodes, success: successes / options.episodes };
+  if (environment.shortestPath) metrics.relative_length = relative / options.episodes;
+  return metrics;
+}
+
+// ---------------------------------------------------------------------------
+// Tabular agents
+// ---------------------------------------------------------------------------
+
+/** Options of {@link createTabularAgent}. */
+export interface TabularAgentOptions {
+  name: string;
+  /** `q-learning`: one-step updates on uniformly sampled transitions; `ebu`: backward sweeps of uniformly sampled episodes. */
+  method: 'q-learning' | 'ebu';
+  learningRate: number;
+  gamma: number;
+  epsilon: EpsilonSchedule;
+  replayCapacity: number;
+  /** Updates (transitions processed) per environment step. */
+  updatesPerStep: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  seed: number;
+  evalEpisodes: number;
+}
+
+/** A tabular agent as a trainer, and its Q-table. */
+export interface TabularAgent extends Trainer {
+  /** The live table `[states][actions]`. */
+  readonly q: number[][];
+  /** Updates done when the greedy policy first became optimal (undefined: not yet, or the environment does not say). */
+  readonly updatesToOptimal: number | undefined;
+}
+
+function stateOf(environment: EbuEnvironment<unknown>, observation: unknown): number {
+  if (typeof observation === 'number') return observation;
+  if (environment.stateIndex) return environment.stateIndex();
+  throw new InvalidArgumentError('environment', 'a tabular agent needs a discrete observation space (e.g. observation: index) or an environment with stateIndex()');
+}
+
+/**
+ * Tabular Q-learning or tabular EBU on an environment with discrete states. Each environment step
+ * stores the transition and then does `updatesPerStep` updates. Behaviour and update sampling use
+ * separate generators, so with a Q-independent behaviour (ε = 1) both methods see identical replay contents.
+ */
+export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluationEnvironment: EbuEnvironment<unknown> | undefined, options: TabularAgentOptions): TabularAgent {
+  const states = environment.stateCount ?? (environment.observationSpace.kind === 'discrete' ? environment.observationSpace.n : undefined);
+  if (states === undefined) throw new InvalidArgumentError('environment', 'a tabular agent needs an environment with a discrete number of states (chain, grid-maze)');
+  const actions = actionCount(environment);
+  const q = Array.from({ length: states }, () => new Array<number>(actions).fill(0));
+  const optimal = environment.optimalActions?.();
+  const replay = createEpisodicReplay({ capacity: options.replayCapacity, observationSize: 1 });
+  const behaviourRng = createRng(options.seed);
+  const updateRng = createRng(options.seed + 7919);
+  const update = { learningRate: options.learningRate, gamma: options.gamma };
+  let { observation } = environment.reset({ seed: options.seed });
+  let state = stateOf(environment, observation);
+  let steps = 0;
+  let updates = 0;
+  let updatesToOptimal: number | undefined;
+  let pending: number[] = [];
+  let episodeReturn = 0;
+  let episodeLength = 0;
+
+  const updateOnce = (): boolean => {
+    let slot: number;
+    if (options.method === 'q-learning') {
+      slot = replay.sampleTransitions(updateRng, 1)[0];
+    } else {
+      if (pending.length === 0) {
+        const episode = replay.sampleEpisode(updateRng);
+        if (!episode) return false;
+        pending = Array.from(replay.backward(episode));
+      }
+      slot = pending.shift()!;
+    }
+    const [s] = replay.observations([slot]);
+    const [next] = replay.observations([slot], true);
+    tabularQStep(q, s, replay.action(slot), replay.reward(slot), next, replay.terminated(slot), update);
+    updates += 1;
+    if (updatesToOptimal === undefined && optimal && greedyIsOptimal(q, optimal)) updatesToOptimal = updates;
+    return true;
+  };
+
+  const agent: TabularAgent = {
+    name: options.name,
+    epochs: options.epochs,
+    q,
+    get updatesToOptimal() {
+      return updatesToOptimal;
+    },
+    batchesPerEpoch: () => options.stepsPerEpoch,
+    trainBatch() {
+      const epsilon = epsilonAt(options.epsilon, steps);
+      const action = behaviourRng.next() < epsilon ? behaviourRng.int(actions) : argmax(q[state], behaviourRng);
+      const result = environment.step(action);
+      const nextState = stateOf(environment, result.observation);
+      replay.add({ observation: [state], action, reward: result.reward, nextObservation: [nextState], terminated: result.terminated, truncated: result.truncated });
+      steps += 1;
+      episodeReturn += result.reward;
+      episodeLength += 1;
+      for (let index = 0; index < options.updatesPerStep; index += 1) if (!updateOnce()) break;
+      const metrics: Metrics = { epsilon, updates, greedy_optimal: optimal ? (greedyIsOptimal(q, optimal) ? 1 : 0) : 0 };
+      if (result.terminated || result.truncated) {
+        metrics.episode_return = episodeReturn;
+        metrics.episode_length = episodeLength;
+        metrics.episode_success = result.terminated ? 1 : 0;
+        episodeReturn = 0;
+        episodeLength = 0;
+        observation = environment.reset().observation;
+      } else {
+        observation = result.observation;
+      }
+      state = stateOf(environment, observation);
+      return metrics;
+    },
+    evaluate() {
+      const metrics: Metrics = { start_value: Math.max(...q[0]) };
+      if (updatesToOptimal !== undefined) metrics.updates_to_optimal = updatesToOptimal;
+      if (evaluationEnvironment) {
+        Object.assign(metrics, evaluatePolicy(evaluationEnvironment, (seen, rng) => argmax(q[stateOf(evaluationEnvironment, seen)], rng), { episodes: options.evalEpisodes, seed: options.seed + 104_729 }));
+      }
+      return metrics;
+    },
+    // The table lives in the buffers (float64, exact); no tensors.
+    getState: () => ({}),
+    setState: () => {},
+    getExtraState: () => ({
+      environment: environment.getState?.(),
+      steps,
+      updates,
+      updatesToOptimal: updatesToOptimal ?? null,
+      pending,
+      episodeReturn,
+      episodeLength,
+      replay: replay.getCursor(),
+      behaviourRng: behaviourRng.getState(),
+      updateRng: updateRng.getState(),
+    }),
+    setExtraState(extra) {
+      const saved = extra as {
+        environment: unknown;
+        steps: number;
+        updates: number;
+        updatesToOptimal: number | null;
+        pending: number[];
+        episodeReturn: number;
+        episodeLength: number;
+        replay: ReplayCursor;
+        behaviourRng: RngState;
+        updateRng: RngState;
+      };
+      environment.setState?.(saved.environment);
+      ({ steps, updates, pending, episodeReturn, episodeLength } = saved);
+      updatesToOptimal = saved.updatesToOptimal ?? undefined;
+      replay.setCursor(saved.replay);
+      behaviourRng.setState(saved.behaviourRng);
+      updateRng.setState(saved.updateRng);
+      state = environment.stateIndex ? environment.stateIndex() : state;
+    },
+    getBuffers: (): TrainerBuffers => ({ ...replay.getBuffers(), q: Float64Array.from(q.flat()) }),
+    setBuffers(buffers) {
+      const { q: table, ...memory } = buffers;
+      replay.setBuffers(memory);
+      for (let s = 0; s < states; s += 1) for (let a = 0; a < actions; a += 1) q[s][a] = table[s * actions + a];
+    },
+    dispose() {
+      environment.close?.();
+      evaluationEnvironment?.close?.();
+    },
+  };
+  return agent;
+}
+
+// ---------------------------------------------------------------------------
+// Deep agents
+// ---------------------------------------------------------------------------
+
+/** Options of {@link createDeepAgent}. */
+export interface DeepAgentOptions {
+  name: string;
+  /** `dqn`: one-step targets on uniformly sampled transitions; `ebu`: episodic backward targets with diffusion β. */
+  method: 'dqn' | 'ebu';
+  beta: number;
+  gamma: number;
+  batchSize: number;
+  optimizer: { type: 'adam' | 'rmsprop'; learningRate: number };
+  replayCapacity: number;
+  storage: ObservationStorage;
+  /** Environment steps before the first update. */
+  learningStarts: number;
+  /** One update every this many environment steps. */
+  trainEvery: number;
+  /** Copy the online network into the target network every this many updates. */
+  targetUpdate: number;
+  epsilon: EpsilonSchedule;
+  evalEpsilon: number;
+  evalEpisodes: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  seed: number;
+}
+
+/** A deep Q-learning agent as a trainer. */
+export interface DeepAgent extends Trainer {
+  readonly online: Model;
+  readonly target: Model;
+}
+
+function huber(diff: tf.Tensor): tf.Tensor {
+  const absolute = tf.abs(diff);
+  return tf.where(tf.lessEqual(absolute, 1), tf.mul(0.5, tf.square(diff)), tf.sub(absolute, 0.5));
+}
+
+/**
+ * DQN (Mnih et al. 2015: online and target networks, ε-greedy, Huber loss) with one-step uniform
+ * replay, or EBU (Lee et al. 2019): sample an episode uniformly, compute its targets once with the
+ * target network by {@link episodicBackwardTargets}, then train one minibatch of consecutive
+ * transitions per update starting from the episode's end.
+ *
+ * `online` and `target` must be built from the same spec; the target starts as a copy of the online network.
+ */
+export function createDeepAgent(
+  environment: EbuEnvironment<unknown>,
+  evaluationEnvironment: EbuEnvironment<unknown> | undefined,
+  networks: { online: Model; target: Model },
+  options: DeepAgentOptions,
+): DeepAgent {
+  const { online, target } = networks;
+  const space = environment.observationSpace;
+  if (space.kind !== 'box') throw new InvalidArgumentError('environment', 'a deep agent needs a box observation space (e.g. observation: one-hot for the chain and grid maze)');
+  const observationShape = [...space.shape];
+  const observationSize = observationShape.reduce((product, size) => product * size, 1);
+  const actions = actionCount(environment);
+  if (online.outputShape[online.outputShape.length - 1] !== actions) {
+    throw new InvalidArgumentError('network', `the Q-network has ${online.outputShape.join('×')} outputs, but the environment has ${actions} actions`);
+  }
+  if (!(options.beta >= 0 && options.beta <= 1)) throw new InvalidArgumentError('beta', `beta must be in [0, 1], got ${options.beta}`);
+  target.setWeights(online.getWeights());
+  const optimizer: Optimizer =
+    options.optimizer.type === 'adam' ? createAdam({ learningRate: options.optimizer.learningRate }) : createRmsProp({ learningRate: options.optimizer.learningRate });
+  const replay: EpisodicReplay = createEpisodicReplay({ capacity: options.replayCapacity, observationSize, storage: options.storage });
+  const behaviourRng = createRng(options.seed);
+  const updateRng = createRng(options.seed + 7919);
+  let observation = Float32Array.from(environment.reset({ seed: options.seed }).observation as ArrayLike<number>);
+  let steps = 0;
+  let updates = 0;
+  let episodeReturn = 0;
+  let episodeLength = 0;
+  // EBU: the sampled episode's slots and targets in backward order, and how far its minibatches got.
+  let pending: { slots: number[]; targets: number[]; position: number } = { slots: [], targets: [], position: 0 };
+
+  const qValues = (model: Model, inputs: Float32Array, count: number): Float32Array =>
+    tf.tidy(() => model.apply(tf.tensor(inputs, [count, ...observationShape]), { training: false }).dataSync() as Float32Array);
+
+  const act = (seen: Float32Array, rng: Rng) => argmax(qValues(online, seen, 1), rng);
+
+  const nextQRows = (slots: ArrayLike<number>): number[][] => {
+    const rows: number[][] = [];
+    for (let start = 0; start < slots.length; start += 256) {
+      const chunk = Array.from(slots).slice(start, start + 256);
+      const values = qValues(target, replay.observations(chunk, true), chunk.length);
+      for (let index = 0; index < chunk.length; index += 1) rows.push(Array.from(values.subarray(index * actions, (index + 1) * actions)));
+    }
+    return rows;
+  };
+
+  const nextBatch = (): { slots: number[]; targets: Float32Array } | undefined => {
+    if (options.method === 'dqn') {
+      const slots = Array.from(replay.sampleTransitions(updateRng, options.batchSize));
+      const targets = oneStepTargets({ nextQ: nextQRows(slots), rewards: slots.map((slot) => replay.reward(slot)), terminals: slots.map((slot) => replay.terminated(slot)) }, { gamma: options.gamma });
+      return { slots, targets };
+    }
+    if (pending.position >= pending.slots.length) {
+      const episode = replay.sampleEpisode(updateRng);
+      if (!episode) return undefined;
+      const slots = Array.from(episode.slots);
+      const { targets } = episodicBackwardTargets(
+        {
+          nextQ: nextQRows(slots),
+          actions: slots.map((slot) => replay.action(slot)),
+          rewards: slots.map((slot) => replay.reward(slot)),
+          terminals: slots.map((slot) => replay.terminated(slot)),
+        },
+        { beta: options.beta, gamma: options.gamma },
+      );
+      // Stored backwards: minibatches start at the episode's end.
+      pending = { slots: slots.reverse(), targets: Array.from(targets).reverse(), position: 0 };
+    }
+    const end = Math.min(pending.slots.length, pending.position + options.batchSize);
+    const batch = { slots: pending.slots.slice(pending.position, end), targets: Float32Array.from(pending.targets.slice(pending.position, end)) };
+    pending.position = end;
+    return batch;
+  };
+
+  const train = (batch: { slots: number[]; targets: Float32Array }): number => {
+    const count = batch.slots.length;
+    const inputs = tf.tensor(replay.observations(batch.slots), [count, ...observationShape]);
+    const chosen = tf.oneHot(tf.tensor1d(batch.slots.map((slot) => replay.action(slot)), 'int32'), actions).toFloat();
+    const targets = tf.tensor1d(batch.targets);
+    try {
+      const loss = optimizer.minimize(
+        () =>
+          tf.tidy(() => {
+            const q = online.apply(inputs, { training: true });
+            const taken = tf.sum(tf.mul(q, chosen), 1);
+            return tf.mean(huber(tf.sub(taken, targets))) as tf.Scalar;
+          }),
+        online.trainableVariables(),
+      );
+      const value = loss.dataSync()[0];
+      loss.dispose();
+      return value;
+    } finally {
+      tf.dispose([inputs, chosen, targets]);
+    }
+  };
+
+  const agent: DeepAgent = {
+    name: options.name,
+    epochs: options.epochs,
+    online,
+    target,
+    batchesPerEpoch: () => options.stepsPerEpoch,
+    trainBatch() {
+      const epsilon = epsilonAt(options.epsilon, steps);
+      const action = behaviourRng.next() < epsilon ? behaviourRng.int(actions) : act(observation, behaviourRng);
+      const result = environment.step(action);
+      const next = Float32Array.from(result.observation as ArrayLike<number>);
+      replay.add({ observation, action, reward: result.reward, nextObservation: next, terminated: result.terminated, truncated: result.truncated });
+      steps += 1;
+      episodeReturn += result.reward;
+      episodeLength += 1;
+      const metrics: Metrics = { epsilon };
+      if (steps >= options.learningStarts && steps % options.trainEvery === 0) {
+        const batch = nextBatch();
+        if (batch) {
+          metrics.loss = train(batch);
+          updates += 1;
+          if (updates % options.targetUpdate === 0) target.setWeights(online.getWeights());
+        }
+      }
+      if (result.terminated || result.truncated) {
+        metrics.episode_return = episodeReturn;
+        metrics.episode_length = episodeLength;
+        metrics.episode_success = result.terminated ? 1 : 0;
+        episodeReturn = 0;
+        episodeLength = 0;
+        observation = Float32Array.from(environment.reset().observation as ArrayLike<number>);
+      } else {
+        observation = next;
+      }
+      return metrics;
+    },
+    evaluate() {
+      if (!evaluationEnvironment) return {};
+      return evaluatePolicy(evaluationEnvironment, (seen, rng) => act(Float32Array.from(seen as ArrayLike<number>), rng), {
+        episodes: options.evalEpisodes,
+        seed: options.seed + 104_729,
+        epsilon: options.evalEpsilon,
+      });
+    },
+    getState: () => getTrainingState({ models: { online, target }, optimizer }),
+    setState: (state) => setTrainingState({ models: { online, target }, optimizer }, state),
+    getExtraState: () => ({
+      environment: environment.getState?.(),
+      observation: Array.from(observation),
+      steps,
+      updates,
+      episodeReturn,
+      episodeLength,
+      pending,
+      replay: replay.getCursor(),
+      behaviourRng: behaviourRng.getState(),
+      updateRng: updateRng.getState(),
+    }),
+    setExtraState(extra) {
+      const saved = extra as {
+        environment: unknown;
+        observation: number[];
+        steps: number;
+        updates: number;
+        episodeReturn: number;
+        episodeLength: number;
+        pending: typeof pending;
+        replay: ReplayCursor;
+        behaviourRng: RngState;
+        updateRng: RngState;
+      };
+      environment.setState?.(saved.environment);
+      observation = Float32Array.from(saved.observation);
+      ({ steps, updates, episodeReturn, episodeLength, pending } = saved);
+      replay.setCursor(saved.replay);
+      behaviourRng.setState(saved.behaviourRng);
+      updateRng.setState(saved.updateRng);
+    },
+    getBuffers: () => replay.getBuffers(),
+    setBuffers: (buffers) => replay.setBuffers(buffers),
+    dispose() {
+      optimizer.dispose();
+      environment.close?.();
+      evaluationEnvironment?.close?.();
+    },
+  };
+  return agent;
+}

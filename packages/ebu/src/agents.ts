@@ -314,8 +314,10 @@ export interface DeepAgent extends Trainer {
 }
 
 function huber(diff: tf.Tensor): tf.Tensor {
+  // 0.5·d² for |d| ≤ 1, |d| − 0.5 beyond: 0.5·min(|d|, 1)² + (|d| − min(|d|, 1)).
   const absolute = tf.abs(diff);
-  return tf.where(tf.lessEqual(absolute, 1), tf.mul(0.5, tf.square(diff)), tf.sub(absolute, 0.5));
+  const quadratic = tf.minimum(absolute, 1);
+  return tf.add(tf.mul(0.5, tf.square(quadratic)), tf.sub(absolute, quadratic));
 }
 
 /**
@@ -402,7 +404,7 @@ export function createDeepAgent(
   const train = (batch: { slots: number[]; targets: Float32Array }): number => {
     const count = batch.slots.length;
     const inputs = tf.tensor(replay.observations(batch.slots), [count, ...observationShape]);
-    const chosen = tf.oneHot(tf.tensor1d(batch.slots.map((slot) => replay.action(slot)), 'int32'), actions).toFloat();
+    const chosen = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.slots.map((slot) => replay.action(slot)), 'int32'), actions).toFloat());
     const targets = tf.tensor1d(batch.targets);
     try {
       const loss = optimizer.minimize(

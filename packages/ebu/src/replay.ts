@@ -24,7 +24,7 @@ export interface Transition {
 
 /** A stored episode: the buffer slots of its transitions in temporal order. */
 export interface StoredEpisode {
-  /** Buffer slots, oldest first (the episode may wrap around the ring). */
+  /** Slots in the ring, oldest first (the episode may wrap around the ring). */
   slots: Int32Array;
 }
 

@@ -136,6 +136,8 @@ export interface TabularAgent extends Trainer {
   readonly q: number[][];
   /** Updates done when the greedy policy first became optimal (undefined: not yet, or the environment does not say). */
   readonly updatesToOptimal: number | undefined;
+  /** Environment step at which the goal was first reached (a terminated episode). */
+  readonly firstGoalStep: number | undefined;
 }
 
 function stateOf(environment: EbuEnvironment<unknown>, observation: unknown): number {
@@ -164,6 +166,7 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
   let steps = 0;
   let updates = 0;
   let updatesToOptimal: number | undefined;
+  let firstGoal: number | undefined;
   let pending: number[] = [];
   let episodeReturn = 0;
   let episodeLength = 0;
@@ -195,6 +198,9 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
     get updatesToOptimal() {
       return updatesToOptimal;
     },
+    get firstGoalStep() {
+      return firstGoal;
+    },
     batchesPerEpoch: () => options.stepsPerEpoch,
     trainBatch() {
       const epsilon = epsilonAt(options.epsilon, steps);
@@ -203,6 +209,7 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
       const nextState = stateOf(environment, result.observation);
       replay.add({ observation: [state], action, reward: result.reward, nextObservation: [nextState], terminated: result.terminated, truncated: result.truncated });
       steps += 1;
+      if (result.terminated && firstGoal === undefined) firstGoal = steps;
       episodeReturn += result.reward;
       episodeLength += 1;
       for (let index = 0; index < options.updatesPerStep; index += 1) if (!updateOnce()) break;
@@ -223,6 +230,7 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
     evaluate() {
       const metrics: Metrics = { start_value: Math.max(...q[0]) };
       if (updatesToOptimal !== undefined) metrics.updates_to_optimal = updatesToOptimal;
+      if (firstGoal !== undefined) metrics.first_goal_step = firstGoal;
       if (evaluationEnvironment) {
         Object.assign(metrics, evaluatePolicy(evaluationEnvironment, (seen, rng) => argmax(q[stateOf(evaluationEnvironment, seen)], rng), { episodes: options.evalEpisodes, seed: options.seed + 104_729 }));
       }
@@ -236,6 +244,7 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
       steps,
       updates,
       updatesToOptimal: updatesToOptimal ?? null,
+      firstGoal: firstGoal ?? null,
       pending,
       episodeReturn,
       episodeLength,
@@ -249,6 +258,7 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
         steps: number;
         updates: number;
         updatesToOptimal: number | null;
+        firstGoal: number | null;
         pending: number[];
         episodeReturn: number;
         episodeLength: number;
@@ -259,6 +269,7 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
       environment.setState?.(saved.environment);
       ({ steps, updates, pending, episodeReturn, episodeLength } = saved);
       updatesToOptimal = saved.updatesToOptimal ?? undefined;
+      firstGoal = saved.firstGoal ?? undefined;
       replay.setCursor(saved.replay);
       behaviourRng.setState(saved.behaviourRng);
       updateRng.setState(saved.updateRng);
@@ -311,6 +322,8 @@ export interface DeepAgentOptions {
 export interface DeepAgent extends Trainer {
   readonly online: Model;
   readonly target: Model;
+  /** Environment step at which the goal was first reached (a terminated episode). */
+  readonly firstGoalStep: number | undefined;
 }
 
 function huber(diff: tf.Tensor): tf.Tensor {
@@ -357,6 +370,7 @@ export function createDeepAgent(
   let episodeLength = 0;
   // EBU: the sampled episode's slots and targets in backward order, and how far its minibatches got.
   let pending: { slots: number[]; targets: number[]; position: number } = { slots: [], targets: [], position: 0 };
+  let firstGoal: number | undefined;
 
   const qValues = (model: Model, inputs: Float32Array, count: number): Float32Array =>
     tf.tidy(() => model.apply(tf.tensor(inputs, [count, ...observationShape]), { training: false }).dataSync() as Float32Array);
@@ -429,6 +443,9 @@ export function createDeepAgent(
     epochs: options.epochs,
     online,
     target,
+    get firstGoalStep() {
+      return firstGoal;
+    },
     batchesPerEpoch: () => options.stepsPerEpoch,
     trainBatch() {
       const epsilon = epsilonAt(options.epsilon, steps);
@@ -437,6 +454,7 @@ export function createDeepAgent(
       const next = Float32Array.from(result.observation as ArrayLike<number>);
       replay.add({ observation, action, reward: result.reward, nextObservation: next, terminated: result.terminated, truncated: result.truncated });
       steps += 1;
+      if (result.terminated && firstGoal === undefined) firstGoal = steps;
       episodeReturn += result.reward;
       episodeLength += 1;
       const metrics: Metrics = { epsilon };
@@ -478,12 +496,14 @@ export function createDeepAgent(
       episodeReturn,
       episodeLength,
       pending,
+      firstGoal: firstGoal ?? null,
       replay: replay.getCursor(),
       behaviourRng: behaviourRng.getState(),
       updateRng: updateRng.getState(),
     }),
     setExtraState(extra) {
       const saved = extra as {
+        firstGoal: number | null;
         environment: unknown;
         observation: number[];
         steps: number;
@@ -498,6 +518,7 @@ export function createDeepAgent(
       environment.setState?.(saved.environment);
       observation = Float32Array.from(saved.observation);
       ({ steps, updates, episodeReturn, episodeLength, pending } = saved);
+      firstGoal = saved.firstGoal ?? undefined;
       replay.setCursor(saved.replay);
       behaviourRng.setState(saved.behaviourRng);
       updateRng.setState(saved.updateRng);

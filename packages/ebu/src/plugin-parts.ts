@@ -121,6 +121,8 @@ export interface TrainingHistory {
   agent: string;
   stepsPerEpoch: number;
   history: Array<{ epoch: number } & Metrics>;
+  /** The step's final metrics (`updates_to_optimal` when the greedy policy became optimal). */
+  metrics?: Metrics;
 }
 
 const isTabular = (agent: string) => agent === 'q-learning' || agent === 'tabular-ebu';
@@ -170,9 +172,10 @@ export const trainStep = defineStep({
         const fit = await context.fit(agent, { divergence: false });
         const metrics: Metrics = { ...fit.last, seconds: fit.seconds };
         if (agent.updatesToOptimal !== undefined) metrics.updates_to_optimal = agent.updatesToOptimal;
+        if (agent.firstGoalStep !== undefined) metrics.first_goal_step = agent.firstGoalStep;
         result = { artifact: { kind: 'value', value: { q: agent.q.map((row) => [...row]) } }, metrics };
         await finish(context, options.agent, fit.history, options.stepsPerEpoch);
-        return { artifacts: { [context.id]: result.artifact, [`${context.id}-history`]: { kind: 'value', value: history(options.agent, fit.history, options.stepsPerEpoch) } }, metrics };
+        return { artifacts: { [context.id]: result.artifact, [`${context.id}-history`]: { kind: 'value', value: { ...history(options.agent, fit.history, options.stepsPerEpoch), metrics } } }, metrics };
       } finally {
         agent.dispose?.();
       }
@@ -203,9 +206,11 @@ export const trainStep = defineStep({
       const fit = await context.fit(agent);
       await finish(context, options.agent, fit.history, options.stepsPerEpoch);
       target.dispose();
+      const metrics: Metrics = { ...fit.last, seconds: fit.seconds, params: online.countParams() };
+      if (agent.firstGoalStep !== undefined) metrics.first_goal_step = agent.firstGoalStep;
       return {
-        artifacts: { [context.id]: { kind: 'model', model: online }, [`${context.id}-history`]: { kind: 'value', value: history(options.agent, fit.history, options.stepsPerEpoch) } },
-        metrics: { ...fit.last, seconds: fit.seconds, params: online.countParams() },
+        artifacts: { [context.id]: { kind: 'model', model: online }, [`${context.id}-history`]: { kind: 'value', value: { ...history(options.agent, fit.history, options.stepsPerEpoch), metrics } } },
+        metrics,
       };
     } catch (error) {
       online.dispose();
@@ -240,6 +245,11 @@ export const evaluateStepOptions = z.strictObject({
   seed: z.number().int().default(0),
   /** Groups of agents (e.g. one method over mazes and seeds) whose metrics are summarised as mean and std. */
   groups: z.record(z.string(), z.array(z.string()).min(1)).default({}),
+  /**
+   * Final training metrics of the members (from their `<id>-history` artifacts) also summarised per
+   * group as `<group>_train_<metric>_mean/_std` over the members that report it, with `<group>_train_<metric>_count`.
+   */
+  trainingMetrics: z.array(z.string()).default(['updates_to_optimal', 'first_goal_step']),
 });
 
 function modelArtifact(context: StepContext, name: string): Model | undefined {
@@ -305,6 +315,15 @@ export const evaluateStep = defineStep({
       context.logger.info(`${group} (${members.length} agents): ${keys.map((key) => `${key} ${metrics[`${group}_${key}_mean`].toFixed(3)} ± ${metrics[`${group}_${key}_std`].toFixed(3)}`).join(', ')}`);
       // The group's mean learning curve, from the members' training histories.
       const histories = members.map((member) => (context.artifacts.has(`${member}-history`) ? (context.artifacts.get(`${member}-history`, 'value').value as TrainingHistory) : undefined));
+      for (const key of options.trainingMetrics) {
+        const values = histories.map((entry) => entry?.metrics?.[key]).filter((value): value is number => value !== undefined);
+        metrics[`${group}_train_${key}_count`] = values.length;
+        if (values.length === 0) continue;
+        const { mean, std } = meanStd(values);
+        metrics[`${group}_train_${key}_mean`] = mean;
+        metrics[`${group}_train_${key}_std`] = std;
+        context.logger.info(`${group}: training ${key} ${mean.toFixed(1)} ± ${std.toFixed(1)} (${values.length} of ${members.length} agents)`);
+      }
       if (histories.every((entry) => entry !== undefined)) {
         const first = histories[0]!;
         const metric = curveMetric(first.history);

@@ -296,9 +296,14 @@ export function createTabularAgent(environment: EbuEnvironment<unknown>, evaluat
 /** Options of {@link createDeepAgent}. */
 export interface DeepAgentOptions {
   name: string;
-  /** `dqn`: one-step targets on uniformly sampled transitions; `ebu`: episodic backward targets with diffusion β. */
-  method: 'dqn' | 'ebu';
+  /**
+   * `dqn`: one-step targets on uniformly sampled transitions; `ebu`: episodic backward targets with
+   * diffusion `beta`; `adaptive-ebu`: one learner per entry of `betas`, trained on the same episodes.
+   */
+  method: 'dqn' | 'ebu' | 'adaptive-ebu';
   beta: number;
+  /** Diffusion factors of the adaptive variant's learners (one network pair per entry). */
+  betas?: readonly number[];
   gamma: number;
   batchSize: number;
   optimizer: { type: 'adam' | 'rmsprop'; learningRate: number };
@@ -308,7 +313,7 @@ export interface DeepAgentOptions {
   learningStarts: number;
   /** One update every this many environment steps. */
   trainEvery: number;
-  /** Copy the online network into the target network every this many updates. */
+  /** Copy the online network into the target network every this many updates (adaptive: also synchronise the learners to the best). */
   targetUpdate: number;
   epsilon: EpsilonSchedule;
   evalEpsilon: number;
@@ -318,10 +323,19 @@ export interface DeepAgentOptions {
   seed: number;
 }
 
+/** An online and a target network built from the same spec. */
+export interface NetworkPair {
+  online: Model;
+  target: Model;
+}
+
 /** A deep Q-learning agent as a trainer. */
 export interface DeepAgent extends Trainer {
+  /** The online network of the learner that acts best (the only one, unless adaptive). */
   readonly online: Model;
   readonly target: Model;
+  /** Index of that learner and its β (adaptive EBU chooses it at every synchronisation). */
+  readonly bestLearner: number;
   /** Environment step at which the goal was first reached (a terminated episode). */
   readonly firstGoalStep: number | undefined;
 }
@@ -333,102 +347,121 @@ function huber(diff: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(0.5, tf.square(quadratic)), tf.sub(absolute, quadratic));
 }
 
+interface Learner extends NetworkPair {
+  beta: number;
+  optimizer: Optimizer;
+}
+
 /**
  * DQN (Mnih et al. 2015: online and target networks, ε-greedy, Huber loss) with one-step uniform
  * replay, or EBU (Lee et al. 2019): sample an episode uniformly, compute its targets once with the
  * target network by {@link episodicBackwardTargets}, then train one minibatch of consecutive
  * transitions per update starting from the episode's end.
  *
- * `online` and `target` must be built from the same spec; the target starts as a copy of the online network.
+ * Adaptive EBU (the paper's Section 4.3, as read here): one learner per β in `betas`, all trained on
+ * the same sampled episodes with their own β; the actor follows the learners in turn, one episode
+ * each; at every target update all learners are synchronised to the one whose episodes since the
+ * last synchronisation had the highest mean return.
+ *
+ * Each pair's online and target networks must be built from the same spec; targets start as copies.
  */
 export function createDeepAgent(
   environment: EbuEnvironment<unknown>,
   evaluationEnvironment: EbuEnvironment<unknown> | undefined,
-  networks: { online: Model; target: Model },
+  networks: NetworkPair | readonly NetworkPair[],
   options: DeepAgentOptions,
 ): DeepAgent {
-  const { online, target } = networks;
+  const pairs = Array.isArray(networks) ? (networks as readonly NetworkPair[]) : [networks as NetworkPair];
   const space = environment.observationSpace;
   if (space.kind !== 'box') throw new InvalidArgumentError('environment', 'a deep agent needs a box observation space (e.g. observation: one-hot for the chain and grid maze)');
   const observationShape = [...space.shape];
   const observationSize = observationShape.reduce((product, size) => product * size, 1);
   const actions = actionCount(environment);
-  if (online.outputShape[online.outputShape.length - 1] !== actions) {
-    throw new InvalidArgumentError('network', `the Q-network has ${online.outputShape.join('×')} outputs, but the environment has ${actions} actions`);
-  }
-  if (!(options.beta >= 0 && options.beta <= 1)) throw new InvalidArgumentError('beta', `beta must be in [0, 1], got ${options.beta}`);
-  target.setWeights(online.getWeights());
-  const optimizer: Optimizer =
-    options.optimizer.type === 'adam' ? createAdam({ learningRate: options.optimizer.learningRate }) : createRmsProp({ learningRate: options.optimizer.learningRate });
+  const betas = options.method === 'adaptive-ebu' ? [...(options.betas ?? [])] : [options.beta];
+  if (options.method === 'adaptive-ebu' && betas.length < 2) throw new InvalidArgumentError('betas', 'adaptive-ebu needs at least two diffusion factors in betas');
+  if (pairs.length !== betas.length) throw new InvalidArgumentError('networks', `${betas.length} learners need ${betas.length} network pairs, got ${pairs.length}`);
+  for (const beta of betas) if (!(beta >= 0 && beta <= 1)) throw new InvalidArgumentError('beta', `beta must be in [0, 1], got ${beta}`);
+  const learners: Learner[] = pairs.map((pair, index) => {
+    if (pair.online.outputShape[pair.online.outputShape.length - 1] !== actions) {
+      throw new InvalidArgumentError('network', `the Q-network has ${pair.online.outputShape.join('×')} outputs, but the environment has ${actions} actions`);
+    }
+    pair.target.setWeights(pair.online.getWeights());
+    // Every learner starts from the first one's weights (they differ only in β).
+    if (index > 0) {
+      pair.online.setWeights(pairs[0].online.getWeights());
+      pair.target.setWeights(pairs[0].online.getWeights());
+    }
+    const optimizer = options.optimizer.type === 'adam' ? createAdam({ learningRate: options.optimizer.learningRate }) : createRmsProp({ learningRate: options.optimizer.learningRate });
+    return { ...pair, beta: betas[index], optimizer };
+  });
   const replay: EpisodicReplay = createEpisodicReplay({ capacity: options.replayCapacity, observationSize, storage: options.storage });
   const behaviourRng = createRng(options.seed);
   const updateRng = createRng(options.seed + 7919);
   let observation = Float32Array.from(environment.reset({ seed: options.seed }).observation as ArrayLike<number>);
   let steps = 0;
   let updates = 0;
+  let episodes = 0;
   let episodeReturn = 0;
   let episodeLength = 0;
-  // EBU: the sampled episode's slots and targets in backward order, and how far its minibatches got.
-  let pending: { slots: number[]; targets: number[]; position: number } = { slots: [], targets: [], position: 0 };
+  let best = 0;
+  // Returns of each learner's episodes since the last synchronisation (adaptive).
+  let recent: number[][] = learners.map(() => []);
+  // EBU: the sampled episode's slots and (per learner) targets in backward order, and how far its minibatches got.
+  let pending: { slots: number[]; targets: number[][]; position: number } = { slots: [], targets: [], position: 0 };
   let firstGoal: number | undefined;
 
   const qValues = (model: Model, inputs: Float32Array, count: number): Float32Array =>
     tf.tidy(() => model.apply(tf.tensor(inputs, [count, ...observationShape]), { training: false }).dataSync() as Float32Array);
 
-  const act = (seen: Float32Array, rng: Rng) => argmax(qValues(online, seen, 1), rng);
+  const actor = () => learners[options.method === 'adaptive-ebu' ? episodes % learners.length : 0];
+  const act = (model: Model, seen: Float32Array, rng: Rng) => argmax(qValues(model, seen, 1), rng);
 
-  const nextQRows = (slots: ArrayLike<number>): number[][] => {
+  const nextQRows = (model: Model, slots: ArrayLike<number>): number[][] => {
     const rows: number[][] = [];
     for (let start = 0; start < slots.length; start += 256) {
       const chunk = Array.from(slots).slice(start, start + 256);
-      const values = qValues(target, replay.observations(chunk, true), chunk.length);
+      const values = qValues(model, replay.observations(chunk, true), chunk.length);
       for (let index = 0; index < chunk.length; index += 1) rows.push(Array.from(values.subarray(index * actions, (index + 1) * actions)));
     }
     return rows;
   };
 
-  const nextBatch = (): { slots: number[]; targets: Float32Array } | undefined => {
+  const nextBatch = (): { slots: number[]; targets: Float32Array[] } | undefined => {
     if (options.method === 'dqn') {
       const slots = Array.from(replay.sampleTransitions(updateRng, options.batchSize));
-      const targets = oneStepTargets({ nextQ: nextQRows(slots), rewards: slots.map((slot) => replay.reward(slot)), terminals: slots.map((slot) => replay.terminated(slot)) }, { gamma: options.gamma });
-      return { slots, targets };
+      const rewards = slots.map((slot) => replay.reward(slot));
+      const terminals = slots.map((slot) => replay.terminated(slot));
+      return { slots, targets: learners.map((learner) => oneStepTargets({ nextQ: nextQRows(learner.target, slots), rewards, terminals }, { gamma: options.gamma })) };
     }
     if (pending.position >= pending.slots.length) {
       const episode = replay.sampleEpisode(updateRng);
       if (!episode) return undefined;
       const slots = Array.from(episode.slots);
-      const { targets } = episodicBackwardTargets(
-        {
-          nextQ: nextQRows(slots),
-          actions: slots.map((slot) => replay.action(slot)),
-          rewards: slots.map((slot) => replay.reward(slot)),
-          terminals: slots.map((slot) => replay.terminated(slot)),
-        },
-        { beta: options.beta, gamma: options.gamma },
-      );
+      const shared = { actions: slots.map((slot) => replay.action(slot)), rewards: slots.map((slot) => replay.reward(slot)), terminals: slots.map((slot) => replay.terminated(slot)) };
+      const targets = learners.map((learner) => Array.from(episodicBackwardTargets({ ...shared, nextQ: nextQRows(learner.target, slots) }, { beta: learner.beta, gamma: options.gamma }).targets).reverse());
       // Stored backwards: minibatches start at the episode's end.
-      pending = { slots: slots.reverse(), targets: Array.from(targets).reverse(), position: 0 };
+      pending = { slots: slots.reverse(), targets, position: 0 };
     }
     const end = Math.min(pending.slots.length, pending.position + options.batchSize);
-    const batch = { slots: pending.slots.slice(pending.position, end), targets: Float32Array.from(pending.targets.slice(pending.position, end)) };
+    const batch = { slots: pending.slots.slice(pending.position, end), targets: pending.targets.map((targets) => Float32Array.from(targets.slice(pending.position, end))) };
     pending.position = end;
     return batch;
   };
 
-  const train = (batch: { slots: number[]; targets: Float32Array }): number => {
-    const count = batch.slots.length;
-    const inputs = tf.tensor(replay.observations(batch.slots), [count, ...observationShape]);
-    const chosen = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.slots.map((slot) => replay.action(slot)), 'int32'), actions).toFloat());
-    const targets = tf.tensor1d(batch.targets);
+  const train = (learner: Learner, slots: number[], values: Float32Array): number => {
+    const count = slots.length;
+    const inputs = tf.tensor(replay.observations(slots), [count, ...observationShape]);
+    const chosen = tf.tidy(() => tf.oneHot(tf.tensor1d(slots.map((slot) => replay.action(slot)), 'int32'), actions).toFloat());
+    const targets = tf.tensor1d(values);
     try {
-      const loss = optimizer.minimize(
+      const loss = learner.optimizer.minimize(
         () =>
           tf.tidy(() => {
-            const q = online.apply(inputs, { training: true });
+            const q = learner.online.apply(inputs, { training: true });
             const taken = tf.sum(tf.mul(q, chosen), 1);
             return tf.mean(huber(tf.sub(taken, targets))) as tf.Scalar;
           }),
-        online.trainableVariables(),
+        learner.online.trainableVariables(),
       );
       const value = loss.dataSync()[0];
       loss.dispose();
@@ -438,18 +471,44 @@ export function createDeepAgent(
     }
   };
 
+  const synchronise = () => {
+    if (options.method === 'adaptive-ebu') {
+      const means = recent.map((returns) => (returns.length === 0 ? -Infinity : returns.reduce((sum, value) => sum + value, 0) / returns.length));
+      if (means.some(Number.isFinite)) best = argmax(means);
+      for (const learner of learners) if (learner !== learners[best]) learner.online.setWeights(learners[best].online.getWeights());
+      recent = learners.map(() => []);
+    }
+    for (const learner of learners) learner.target.setWeights(learner.online.getWeights());
+  };
+
+  const stateParts = () =>
+    learners.length === 1
+      ? { models: { online: learners[0].online, target: learners[0].target }, optimizer: learners[0].optimizer }
+      : {
+          models: Object.fromEntries(learners.flatMap((learner, index) => [[`online${index}`, learner.online], [`target${index}`, learner.target]])),
+          optimizers: Object.fromEntries(learners.map((learner, index) => [`learner${index}`, learner.optimizer])),
+        };
+
   const agent: DeepAgent = {
     name: options.name,
     epochs: options.epochs,
-    online,
-    target,
+    get online() {
+      return learners[best].online;
+    },
+    get target() {
+      return learners[best].target;
+    },
+    get bestLearner() {
+      return best;
+    },
     get firstGoalStep() {
       return firstGoal;
     },
     batchesPerEpoch: () => options.stepsPerEpoch,
     trainBatch() {
       const epsilon = epsilonAt(options.epsilon, steps);
-      const action = behaviourRng.next() < epsilon ? behaviourRng.int(actions) : act(observation, behaviourRng);
+      const acting = actor();
+      const action = behaviourRng.next() < epsilon ? behaviourRng.int(actions) : act(acting.online, observation, behaviourRng);
       const result = environment.step(action);
       const next = Float32Array.from(result.observation as ArrayLike<number>);
       replay.add({ observation, action, reward: result.reward, nextObservation: next, terminated: result.terminated, truncated: result.truncated });
@@ -461,15 +520,19 @@ export function createDeepAgent(
       if (steps >= options.learningStarts && steps % options.trainEvery === 0) {
         const batch = nextBatch();
         if (batch) {
-          metrics.loss = train(batch);
+          const losses = learners.map((learner, index) => train(learner, batch.slots, batch.targets[index]));
+          metrics.loss = losses[best];
           updates += 1;
-          if (updates % options.targetUpdate === 0) target.setWeights(online.getWeights());
+          if (updates % options.targetUpdate === 0) synchronise();
         }
       }
+      if (options.method === 'adaptive-ebu') metrics.beta = learners[best].beta;
       if (result.terminated || result.truncated) {
         metrics.episode_return = episodeReturn;
         metrics.episode_length = episodeLength;
         metrics.episode_success = result.terminated ? 1 : 0;
+        recent[learners.indexOf(acting)].push(episodeReturn);
+        episodes += 1;
         episodeReturn = 0;
         episodeLength = 0;
         observation = Float32Array.from(environment.reset().observation as ArrayLike<number>);
@@ -480,21 +543,25 @@ export function createDeepAgent(
     },
     evaluate() {
       if (!evaluationEnvironment) return {};
-      return evaluatePolicy(evaluationEnvironment, (seen, rng) => act(Float32Array.from(seen as ArrayLike<number>), rng), {
+      const model = learners[best].online;
+      return evaluatePolicy(evaluationEnvironment, (seen, rng) => act(model, Float32Array.from(seen as ArrayLike<number>), rng), {
         episodes: options.evalEpisodes,
         seed: options.seed + 104_729,
         epsilon: options.evalEpsilon,
       });
     },
-    getState: () => getTrainingState({ models: { online, target }, optimizer }),
-    setState: (state) => setTrainingState({ models: { online, target }, optimizer }, state),
+    getState: () => getTrainingState(stateParts()),
+    setState: (state) => setTrainingState(stateParts(), state),
     getExtraState: () => ({
       environment: environment.getState?.(),
       observation: Array.from(observation),
       steps,
       updates,
+      episodes,
       episodeReturn,
       episodeLength,
+      best,
+      recent,
       pending,
       firstGoal: firstGoal ?? null,
       replay: replay.getCursor(),
@@ -503,21 +570,24 @@ export function createDeepAgent(
     }),
     setExtraState(extra) {
       const saved = extra as {
-        firstGoal: number | null;
         environment: unknown;
         observation: number[];
         steps: number;
         updates: number;
+        episodes: number;
         episodeReturn: number;
         episodeLength: number;
+        best: number;
+        recent: number[][];
         pending: typeof pending;
+        firstGoal: number | null;
         replay: ReplayCursor;
         behaviourRng: RngState;
         updateRng: RngState;
       };
       environment.setState?.(saved.environment);
       observation = Float32Array.from(saved.observation);
-      ({ steps, updates, episodeReturn, episodeLength, pending } = saved);
+      ({ steps, updates, episodes, episodeReturn, episodeLength, best, recent, pending } = saved);
       firstGoal = saved.firstGoal ?? undefined;
       replay.setCursor(saved.replay);
       behaviourRng.setState(saved.behaviourRng);
@@ -526,7 +596,7 @@ export function createDeepAgent(
     getBuffers: () => replay.getBuffers(),
     setBuffers: (buffers) => replay.setBuffers(buffers),
     dispose() {
-      optimizer.dispose();
+      for (const learner of learners) learner.optimizer.dispose();
       environment.close?.();
       evaluationEnvironment?.close?.();
     },

@@ -86,9 +86,11 @@ export const trainStepOptions = z.strictObject({
   /** The environment: `{ use: ebu:mnist-maze, ... }` or any plugin's. */
   environment: componentSpec,
   /** `dqn` (one-step uniform replay), `ebu` (episodic backward update, diffusion `beta`), `q-learning` and `tabular-ebu` (tables). */
-  agent: z.enum(['dqn', 'ebu', 'q-learning', 'tabular-ebu']),
+  agent: z.enum(['dqn', 'ebu', 'adaptive-ebu', 'q-learning', 'tabular-ebu']),
   /** Diffusion factor β of `ebu`, in [0, 1]. */
   beta: z.number().min(0).max(1).default(0.5),
+  /** Diffusion factors of `adaptive-ebu`'s learners (one Q-network pair each), in [0, 1]. */
+  betas: z.array(z.number().min(0).max(1)).min(2).default([0.25, 0.5, 0.75, 1]),
   gamma: z.number().min(0).max(1).default(0.99),
   /** The Q-network of the deep agents (any model; outputs = actions). */
   network: componentSpec.default({ use: 'core:mlp', hidden: [256, 256] }),
@@ -184,15 +186,22 @@ export const trainStep = defineStep({
     if (space.kind !== 'box') throw new InvalidArgumentError('environment', `${options.agent} needs a box observation space; for the chain and grid maze use observation: one-hot`);
     const actions = environment.actionSpace.kind === 'discrete' ? environment.actionSpace.n : 0;
     const shape = { inputShape: space.shape, numClasses: actions };
-    const online = context.createModel(options.network as { use: string }, { ...shape, name: context.id });
-    const target = context.createModel(options.network as { use: string }, { ...shape, name: `${context.id}-target` });
+    const learnerCount = options.agent === 'adaptive-ebu' ? options.betas.length : 1;
+    const pairs = Array.from({ length: learnerCount }, (_, index) => {
+      const suffix = learnerCount === 1 ? '' : `-${index}`;
+      return {
+        online: context.createModel(options.network as { use: string }, { ...shape, name: `${context.id}${suffix}` }),
+        target: context.createModel(options.network as { use: string }, { ...shape, name: `${context.id}${suffix}-target` }),
+      };
+    });
     const low = typeof space.low === 'number' ? [space.low] : space.low;
     const high = typeof space.high === 'number' ? [space.high] : space.high;
     const unit = low.every((value) => value === 0) && high.every((value) => value === 1);
-    const agent = createDeepAgent(environment, evaluation, { online, target }, {
+    const agent = createDeepAgent(environment, evaluation, pairs, {
       ...common,
-      method: options.agent === 'dqn' ? 'dqn' : 'ebu',
+      method: options.agent,
       beta: options.beta,
+      betas: options.betas,
       batchSize: options.batchSize,
       optimizer: options.optimizer,
       replayCapacity: options.replayCapacity,
@@ -205,16 +214,24 @@ export const trainStep = defineStep({
     try {
       const fit = await context.fit(agent);
       await finish(context, options.agent, fit.history, options.stepsPerEpoch);
-      target.dispose();
+      // The best learner's online network is the result; the rest is released.
+      const online = agent.online;
+      for (const pair of pairs) {
+        if (pair.online !== online) pair.online.dispose();
+        pair.target.dispose();
+      }
       const metrics: Metrics = { ...fit.last, seconds: fit.seconds, params: online.countParams() };
       if (agent.firstGoalStep !== undefined) metrics.first_goal_step = agent.firstGoalStep;
+      if (options.agent === 'adaptive-ebu') metrics.best_beta = options.betas[agent.bestLearner];
       return {
         artifacts: { [context.id]: { kind: 'model', model: online }, [`${context.id}-history`]: { kind: 'value', value: { ...history(options.agent, fit.history, options.stepsPerEpoch), metrics } } },
         metrics,
       };
     } catch (error) {
-      online.dispose();
-      target.dispose();
+      for (const pair of pairs) {
+        pair.online.dispose();
+        pair.target.dispose();
+      }
       throw error;
     } finally {
       agent.dispose?.();

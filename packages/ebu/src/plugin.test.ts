@@ -129,4 +129,39 @@ describe('the ebu plugin', () => {
     expect(epochHistory(runDirectory).slice(-2)).toEqual(epochHistory(uninterrupted.runDirectory).slice(-2));
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('adaptive EBU trains one learner per β, synchronises them to the best, and resumes to the same numbers', async () => {
+    const config = {
+      name: 'maze-adaptive',
+      seed: 2,
+      backend: 'cpu',
+      steps: [
+        {
+          id: 'agent',
+          use: 'ebu:train',
+          agent: 'adaptive-ebu',
+          betas: [0.5, 1],
+          environment: { use: 'ebu:grid-maze', rows: 3, cols: 3, wallDensity: 0, maxSteps: 20 },
+          network: { use: 'core:mlp', hidden: [8] },
+          batchSize: 8,
+          learningStarts: 10,
+          targetUpdate: 15,
+          epsilon: { start: 1, end: 0.2, steps: 40 },
+          epochs: 2,
+          stepsPerEpoch: 30,
+          replayCapacity: 100,
+        },
+      ],
+    };
+    const before = tf.memory().numTensors;
+    const uninterrupted = await runPipeline({ config, directory }, { plugins: [plugin] });
+    expect(tf.memory().numTensors).toBe(before);
+    expect([0.5, 1]).toContain(uninterrupted.steps.agent.metrics!.best_beta);
+    const runDirectory = path.join(directory, 'killed');
+    const failed = await runPipeline({ config, directory }, { plugins: [plugin], runDirectory, events: crashAt(45) }).catch((error: unknown) => error);
+    expect(String(failed)).toMatch(/simulated crash/);
+    const resumed = await resumeRun(runDirectory, { plugins: [plugin] });
+    expect(resumed.steps.agent.metrics).toEqual({ ...uninterrupted.steps.agent.metrics, seconds: resumed.steps.agent.metrics!.seconds });
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -164,4 +164,35 @@ describe('the ebu plugin', () => {
     expect(resumed.steps.agent.metrics).toEqual({ ...uninterrupted.steps.agent.metrics, seconds: resumed.steps.agent.metrics!.seconds });
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('trains DQN on CartPole (unbounded observations, float32 replay) without leaking tensors', async () => {
+    const config = {
+      name: 'cartpole',
+      seed: 4,
+      backend: 'cpu',
+      steps: [
+        {
+          id: 'agent',
+          use: 'ebu:train',
+          agent: 'ebu',
+          environment: { use: 'ebu:cartpole', maxSteps: 50 },
+          network: { use: 'core:mlp', hidden: [8] },
+          batchSize: 8,
+          learningStarts: 10,
+          epochs: 1,
+          stepsPerEpoch: 40,
+          replayCapacity: 100,
+          evalEpisodes: 1,
+        },
+      ],
+    };
+    const before = tf.memory().numTensors;
+    const summary = await runPipeline({ config, directory }, { plugins: [plugin] });
+    expect(tf.memory().numTensors).toBe(before);
+    const metrics = summary.steps.agent.metrics!;
+    // CartPole pays 1 per step: the evaluation return equals its length, at most the 50-step cap.
+    expect(metrics.val_return).toBe(metrics.val_length);
+    expect(metrics.val_length).toBeLessThanOrEqual(50);
+    expect(metrics.val_relative_length).toBeUndefined();
+  });
 });

@@ -22,12 +22,12 @@ export function expectedSearchFlops(space: ResNetSearchSpace, widthProbabilities
   }
   return tf.tidy(() => {
     const expectedOut = widthProbabilities.map((probabilities, index) => tf.sum(tf.mul(probabilities, tf.tensor1d(space.convs[index].choices))));
-    const cost = (index: number, input: tf.Scalar) => {
+    const cost = (index: number, input: tf.Tensor) => {
       const conv = space.convs[index];
       return tf.mul(tf.mul(input, expectedOut[index]), (conv.kernel * conv.kernel * conv.outputSize[0] * conv.outputSize[1]) / 1e6);
     };
     const terms: tf.Tensor[] = [cost(0, tf.scalar(space.inputShape[2]))];
-    let previous = expectedOut[0];
+    let previous: tf.Tensor = expectedOut[0];
     for (let index = 1; index < space.convs.length; index += 2) {
       const conv = space.convs[index];
       const blockInput = previous;

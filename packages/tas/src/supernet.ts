@@ -88,7 +88,8 @@ export function createTasSupernet(options: TasSupernetOptions): TasSupernet {
     variables.push({ name: `arch/width/${index}`, initial: normal([conv.choices.length], 0.01), group: 'architecture' });
   });
   const lastChannels = space.convs[space.convs.length - 1].channels;
-  variables.push({ name: 'logits/kernel', initial: normal([lastChannels, options.numClasses], 0.01) });
+  // Glorot-scale classifier as in core:resnet (the reference's N(0, 0.01) learns too slowly in a few epochs).
+  variables.push({ name: 'logits/kernel', initial: normal([lastChannels, options.numClasses], Math.sqrt(2 / (lastChannels + options.numClasses))) });
   variables.push({ name: 'logits/bias', initial: tf.zeros([options.numClasses]) });
   space.depths.forEach((depths, stage) => {
     if (depths.length > 0) variables.push({ name: `arch/depth/${stage}`, initial: normal([depths.length], 0.01), group: 'architecture' });

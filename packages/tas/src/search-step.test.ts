@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createRegistry, runPipeline } from '@core/runtime';
+import { createRegistry, resumeRun, runPipeline, RunInterruptedError } from '@core/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { peerDependencies } from '../package.json';
 import { plugin } from './index';
@@ -41,6 +41,23 @@ describe('tas:search', () => {
     expect(probabilities.epochs[1].widthProbabilities).toHaveLength(13);
     expect(existsSync(path.join(runDirectory, 'search', 'architecture.svg'))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it('resumes an interrupted search to the same architecture', async () => {
+    const config = { name: 'tas', seed: 5, backend: 'cpu', data, steps: [search] };
+    const uninterrupted = await runPipeline({ config, directory }, { plugins: [plugin] });
+    const controller = new AbortController();
+    let batches = 0;
+    const interrupted = await runPipeline({ config, directory }, {
+      plugins: [plugin],
+      signal: controller.signal,
+      events: { onBatchEnd: () => void (++batches === 3 && controller.abort()) },
+    }).catch((error: unknown) => error);
+    expect(RunInterruptedError.isInstance(interrupted)).toBe(true);
+    const resumed = await resumeRun((interrupted as RunInterruptedError).runDirectory!, { plugins: [plugin] });
+    const { seconds: _resumedSeconds, ...resumedMetrics } = resumed.steps.search.metrics!;
+    const { seconds: _seconds, ...metrics } = uninterrupted.steps.search.metrics!;
+    expect(resumedMetrics).toEqual(metrics);
   }, 60_000);
 
   it('rejects bad input before training', async () => {

@@ -44,7 +44,7 @@ describe('tas:search', () => {
   }, 60_000);
 
   it('resumes an interrupted search to the same architecture', async () => {
-    const config = { name: 'tas', seed: 5, backend: 'cpu', data, steps: [search] };
+    const config = { name: 'tas', seed: 5, backend: 'cpu', data, steps: [{ ...search, model: { use: 'core:resnet', depth: 14, width: 4 } }] };
     const uninterrupted = await runPipeline({ config, directory }, { plugins: [plugin] });
     const controller = new AbortController();
     let batches = 0;

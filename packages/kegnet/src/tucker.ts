@@ -32,6 +32,16 @@ export interface Tucker2Factors {
   last: tf.Tensor4D;
 }
 
+/**
+ * Mode unfolding of a conv kernel `[kh, kw, in, out]`: `in × (kh·kw·out)` for `'in'` (mode 1 of the
+ * reference's `[out, in, kh, kw]` weight), `out × (kh·kw·in)` for `'out'` (mode 0) — what EVBMF reads
+ * to choose Tucker-2 ranks. Column order differs from tensorly's, which changes no singular value.
+ */
+export function unfoldKernel(kernel: { shape: readonly number[]; values: ArrayLike<number> }, mode: 'in' | 'out'): Matrix {
+  const [kh, kw, inChannels, outChannels] = kernel.shape;
+  return unfold({ kh, kw, in: inChannels, out: outChannels, values: Float64Array.from(kernel.values) }, mode);
+}
+
 /** A conv kernel `[kh, kw, in, out]` in float64. */
 interface Kernel {
   kh: number;

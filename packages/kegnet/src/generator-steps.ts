@@ -40,6 +40,8 @@ export const generatorsStepOptions = z.strictObject({
   /** Weight β of the diversity loss (0 for MNIST, 10 for Fashion-MNIST, 1 for SVHN). */
   beta: z.number().min(0).default(0),
   learningRate: z.number().positive().default(1e-3),
+  /** Generated samples on which each generator's teacher accuracy is measured before and after training. */
+  accuracySamples: z.number().int().positive().default(512),
 });
 
 export type GeneratorsStepOptions = z.input<typeof generatorsStepOptions>;
@@ -113,7 +115,7 @@ export const generatorsStep = defineStep({
     try {
       const metrics: Metrics = {};
       generators.forEach((generator, index) => {
-        metrics[`generator${index + 1}_initial_accuracy`] = generatorAccuracy(generator, teacher, context.rng.fork(`accuracy-before-${index}`), 512, classes, options.noiseUnits);
+        metrics[`generator${index + 1}_initial_accuracy`] = generatorAccuracy(generator, teacher, context.rng.fork(`accuracy-before-${index}`), options.accuracySamples, classes, options.noiseUnits);
       });
       const parts = {
         models: Object.fromEntries(generators.map((generator, index) => [`generator${index + 1}`, generator])),
@@ -142,7 +144,7 @@ export const generatorsStep = defineStep({
         setState: (state) => setTrainingState(parts, state),
       });
       generators.forEach((generator, index) => {
-        metrics[`generator${index + 1}_accuracy`] = generatorAccuracy(generator, teacher, context.rng.fork(`accuracy-after-${index}`), 512, classes, options.noiseUnits);
+        metrics[`generator${index + 1}_accuracy`] = generatorAccuracy(generator, teacher, context.rng.fork(`accuracy-after-${index}`), options.accuracySamples, classes, options.noiseUnits);
       });
       context.logger.info(`${context.id}: teacher accuracy on generated samples ${generators.map((_, index) => `${(metrics[`generator${index + 1}_accuracy`] * 100).toFixed(1)}%`).join(', ')}`);
       succeeded = true;

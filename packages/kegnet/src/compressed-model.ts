@@ -49,7 +49,7 @@ function decomposedLayers(layer: tf.layers.Layer, ranks: LayerRanks): tf.layers.
     if ((Array.isArray(dilation) ? dilation : [dilation]).some((value) => value !== 1)) {
       throw new InvalidArgumentError(`layers.${name}`, `layer "${name}" is a dilated convolution, which this compression does not decompose.`);
     }
-    const [inNames] = [decomposedLayerNames(name, 'conv')];
+    const inNames = decomposedLayerNames(name, 'conv');
     return [
       tf.layers.conv2d({ filters: ranks.in, kernelSize: 1, useBias: false, name: inNames[0] }),
       tf.layers.conv2d({ filters: ranks.out, kernelSize, strides: config.strides as number[], padding: config.padding as 'valid' | 'same', useBias: false, name: inNames[1] }),

@@ -25,7 +25,8 @@ function toyPlugin(record: Record<string, number>) {
         needsData: false,
         produces: 'model',
         async run(_options, context) {
-          return { artifacts: { [context.id]: { kind: 'model', model: context.createModel({ use: 'kegnet:lenet5', seed: 5 }, { inputShape: [32, 32, 1], numClasses: 10 }) } } };
+          const spec = record.unseeded ? { use: 'kegnet:lenet5' } : { use: 'kegnet:lenet5', seed: 5 };
+          return { artifacts: { [context.id]: { kind: 'model', model: context.createModel(spec, { inputShape: [32, 32, 1], numClasses: 10 }) } } };
         },
       }),
       compare: defineStep({
@@ -81,6 +82,19 @@ describe('kegnet:compress', () => {
     }
     expect(automatic.fc1_rank).toBe(Math.max(1, automatic.fc1_evbmf_rank));
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('takes the weights of an unseeded LeNet-5 from the run seed: the same seed gives the same model', async () => {
+    const errors: number[] = [];
+    for (const seed of [4, 4, 5]) {
+      const summary = await runPipeline(
+        { config: { name: 'seeded', seed, backend: 'cpu', steps: [{ id: 'teacher', use: 'toy:lenet' }, { id: 'student', use: 'kegnet:compress', model: 'teacher', layers: { conv3: { in: 4, out: 4 } }, method: 'hosvd' }] }, directory },
+        { plugins: [plugin, toyPlugin({ unseeded: 1 })] },
+      );
+      errors.push(summary.steps.student.metrics!.conv3_error);
+    }
+    expect(errors[1]).toBe(errors[0]);
+    expect(errors[2]).not.toBe(errors[0]);
   });
 
   it('refuses ranks above a layer\'s channels and unknown layers, naming what exists', async () => {

@@ -161,6 +161,6 @@ export const generatorDefinition = defineModel({
   create(options, context) {
     const imageShape = options.imageShape ?? options.inputShape;
     if (!imageShape || options.numClasses === undefined) throw new InvalidArgumentError('imageShape', 'kegnet:generator needs imageShape (the teacher\'s input shape) and numClasses (its output units).');
-    return createGenerator({ ...options, imageShape, numClasses: options.numClasses, name: options.name ?? context.name }, { use: context.spec.use });
+    return createGenerator({ ...options, imageShape, numClasses: options.numClasses, name: options.name ?? context.name, seed: options.seed ?? context.rng.seed() }, { use: context.spec.use });
   },
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createLayerSeeds, defineModel, fromLayersModel, InvalidArgumentError, randomSeed, type Model, type ModelSpec } from '@core/runtime';
+import { createLayerSeeds, defineModel, fillModelOptions, fromLayersModel, InvalidArgumentError, randomSeed, type Model, type ModelSpec } from '@core/runtime';
 import { z } from 'zod';
 
 /** Options of `kegnet:lenet5`. */
@@ -57,9 +57,10 @@ export const kegnetLenet5Definition = defineModel({
   description: 'LeNet-5 as in the KegNet reference: 32×32 input, three valid 5×5 convs (6, 16, 120), dense 84, logits.',
   options: kegnetLenet5Options,
   create(options, context) {
-    const inputShape = options.inputShape ?? context.inputShape;
-    const numClasses = options.numClasses ?? context.numClasses;
+    // The seed comes from the run's generator when the config leaves it out, so the run seed fixes the weights.
+    const filled = fillModelOptions(options, context);
+    const { inputShape, numClasses } = filled;
     if (!inputShape || numClasses === undefined) throw new InvalidArgumentError('inputShape', 'kegnet:lenet5 needs an input shape and a class count: give them or train it on data.');
-    return createKegnetLenet5({ ...options, inputShape: [...inputShape], numClasses, name: options.name ?? context.name }, { use: context.spec.use });
+    return createKegnetLenet5({ ...filled, inputShape: [...inputShape], numClasses }, { use: context.spec.use });
   },
 });

@@ -66,11 +66,14 @@ export function lossUpdate(options: LossUpdateOptions): Metrics {
     teacherFeatures = tapped.features;
   }
   const kept: tf.Tensor[] = [];
+  // Tapped student features: a function model keeps them past the gradient scope (tf.keep), so they are released here.
+  const studentFeatures: tf.Tensor[] = [];
   let parts: Record<string, tf.Scalar> = {};
   const variables = options.variables ?? [...model.trainableVariables(), ...loss.variables()];
   try {
     const total = optimizer.minimize(() => {
       const { output, features } = model.applyWithTaps(inputs, [...loss.taps.student], { training: true, ...options.applyOptions });
+      studentFeatures.push(...Object.values(features));
       let scopedTeacher = teacherOutputs;
       let scopedTeacherFeatures = teacherFeatures;
       if (insideScope) {
@@ -104,7 +107,7 @@ export function lossUpdate(options: LossUpdateOptions): Metrics {
     metrics.lr = optimizer.learningRate;
     return metrics;
   } finally {
-    tf.dispose([...kept, ...Object.values(parts)]);
+    tf.dispose([...kept, ...Object.values(parts), ...studentFeatures]);
     teacherOutputs?.dispose();
     tf.dispose(Object.values(teacherFeatures));
   }

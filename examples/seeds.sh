@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# Runs a KegNet example config with seeds 1, 2 and 3 (or $KEGNET_SEEDS) and prints mean ± std (sample std, n-1) of every
-# step metric over the three runs, as in packages/kegnet/README.md ("Results").
-#   bash examples/kegnet-seeds.sh kegnet-mnist
-# Runs go to ${KEGNET_RUNS:-/tmp/kegnet-runs}; the seeded copies of the config to a temporary directory
-# (with a node_modules link so that "@core/kegnet" resolves as it does next to the example).
+# Runs an example config with seeds 1, 2 and 3 (or $SEEDS) and prints mean ± std (sample std, n-1)
+# of every step metric over the runs, as in the plugins' READMEs ("Results").
+#   bash examples/seeds.sh rkd-metric                 # any examples/<name>.yaml that lists plugins
+#   SEEDS="2 3" bash examples/seeds.sh tas-fashion
+# Runs go to ${RUNS:-/tmp/<name>-runs}; the seeded copies of the config to a temporary directory
+# (with a node_modules link so that the plugins resolve as they do next to the example).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-config="${1:?usage: kegnet-seeds.sh kegnet-mnist}"
+config="${1:?usage: seeds.sh <example config name, e.g. rkd-metric>}"
 config="${config%.yaml}"
-runs="${KEGNET_RUNS:-/tmp/kegnet-runs}"
+config="${config##*/}"
+[ -f "$here/$config.yaml" ] || { echo "seeds.sh: no examples/$config.yaml" >&2; exit 1; }
+runs="${RUNS:-/tmp/$config-runs}"
 work="$(mktemp -d)"
 ln -s "$here/node_modules" "$work/node_modules"
 mkdir -p "$runs"
 summaries=()
-for seed in ${KEGNET_SEEDS:-1 2 3}; do
+for seed in ${SEEDS:-1 2 3}; do
   sed -e "s/^seed: .*/seed: $seed/" -e "s|^plugins:|output: $runs\nplugins:|" "$here/$config.yaml" > "$work/$config-s$seed.yaml"
   dir="$runs/$config-seed$seed-$(date +%Y%m%d-%H%M%S)"
-  nice -n 10 node "$here/../packages/cli/dist/bin.js" run "$work/$config-s$seed.yaml" --run-dir "$dir" --json > "$work/$config-s$seed.log" 2>&1
+  nice -n "${NICE:-0}" node "$here/../packages/cli/dist/bin.js" run "$work/$config-s$seed.yaml" --run-dir "$dir" --json > "$work/$config-s$seed.log" 2>&1 \
+    || { echo "seed $seed failed: $work/$config-s$seed.log" >&2; exit 1; }
   summaries+=("$dir/summary.json")
 done
 node -e '

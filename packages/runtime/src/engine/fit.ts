@@ -5,7 +5,7 @@ import type { Rng } from '../rng';
 import { CHECKPOINT_VERSION, type LoopState, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { setAsideCheckpoints } from './checkpoint-rotation';
 import { createDivergenceGuard, type DivergenceViolation } from './divergence-guard';
-import { writeWeights } from '../io';
+import { replaceWeightsDirectory } from '../io';
 
 /** Everything {@link runTrainingLoop} needs besides the trainer. */
 export interface TrainingLoopContext {
@@ -249,7 +249,7 @@ export async function runTrainingLoop(trainer: Trainer, context: TrainingLoopCon
         state.best = { ...epochMetrics, epoch: epoch + 1 };
         const tensors = trainer.getState();
         try {
-          await writeWeights(bestDirectory, 'tensors', tensors);
+          await replaceWeightsDirectory(bestDirectory, 'tensors', tensors);
         } finally {
           for (const tensor of Object.values(tensors)) tensor.dispose();
         }

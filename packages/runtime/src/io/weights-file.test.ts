@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors';
 import { atomicWriteFile } from './atomic-write';
-import { readWeights, writeWeights } from './weights-file';
+import { readKeptWeights, readWeights, replaceWeightsDirectory, writeWeights } from './weights-file';
 
 let tensorsBefore = 0;
 let directory = '';
@@ -124,5 +124,56 @@ describe('atomicWriteFile', () => {
     await atomicWriteFile(path.join(target, 'inside.txt'), 'x');
     await expect(atomicWriteFile(target, 'data')).rejects.toThrow();
     expect(await readdir(directory)).toEqual(['occupied']);
+  });
+});
+
+describe('replaceWeightsDirectory', () => {
+  const values = async (weights: tf.NamedTensorMap) => {
+    const result = Array.from(await weights.w.data());
+    tf.dispose(weights);
+    return result;
+  };
+
+  it('replaces the weights, leaving only the directory behind', async () => {
+    const best = path.join(directory, 'best');
+    const first = { w: tf.tensor1d([1, 2]) };
+    const second = { w: tf.tensor1d([3, 4, 5]) };
+    await replaceWeightsDirectory(best, 'tensors', first);
+    await replaceWeightsDirectory(best, 'tensors', second);
+    expect(await values(await readKeptWeights(best, 'tensors'))).toEqual([3, 4, 5]);
+    expect(await readdir(directory)).toEqual(['best']);
+    tf.dispose([first, second]);
+  });
+
+  it('keeps the old weights when the new ones cannot be written', async () => {
+    const best = path.join(directory, 'best');
+    const good = { w: tf.tensor1d([1, 2]) };
+    await replaceWeightsDirectory(best, 'tensors', good);
+    const bad = { w: tf.tensor1d([1, 2]), s: tf.complex([1], [2]) };
+    await expect(replaceWeightsDirectory(best, 'tensors', bad)).rejects.toThrow(/dtype complex64/);
+    expect(await values(await readKeptWeights(best, 'tensors'))).toEqual([1, 2]);
+    expect(await readdir(directory)).toEqual(['best']);
+    tf.dispose([good, bad]);
+  });
+
+  it('reads the previous weights after a crash between the two renames, and a damaged directory falls back to them', async () => {
+    const best = path.join(directory, 'best');
+    const old = { w: tf.tensor1d([7, 8]) };
+    await replaceWeightsDirectory(best, 'tensors', old);
+    // The state a crash right after "rename best → best.prev" leaves.
+    await rename(best, `${best}.prev`);
+    expect(await values(await readKeptWeights(best, 'tensors'))).toEqual([7, 8]);
+    // A damaged new directory next to the kept previous one.
+    await writeWeights(best, 'tensors', old);
+    await truncate(path.join(best, 'tensors.bin'), 3);
+    expect(await values(await readKeptWeights(best, 'tensors'))).toEqual([7, 8]);
+    // The next replacement drops the stale .prev and leaves one whole directory.
+    await replaceWeightsDirectory(best, 'tensors', old);
+    expect(await readdir(directory)).toEqual(['best']);
+    tf.dispose(old);
+  });
+
+  it('throws the directory\'s own error when nothing whole is kept', async () => {
+    await expectCheckpointError(readKeptWeights(path.join(directory, 'none'), 'tensors'), /missing weights manifest .*none\/tensors\.json/);
   });
 });

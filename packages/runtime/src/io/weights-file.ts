@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { CheckpointError, InvalidArgumentError } from '../errors';
 import { describeZodIssues } from '../zod-issues';
-import { atomicWriteFile } from './atomic-write';
+import { atomicWriteFile, syncDirectory } from './atomic-write';
 
 /** Identifies manifests written by {@link writeWeights}. */
 const weightsFormat = 'core-weights';
@@ -232,4 +232,65 @@ function parseManifest(text: Buffer, manifestPath: string): WeightsManifest {
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** Where {@link replaceWeightsDirectory} keeps the previous directory while it swaps in the new one. */
+function previousOf(directory: string): string {
+  return `${directory}.prev`;
+}
+
+async function exists(target: string): Promise<boolean> {
+  try {
+    await access(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Replaces the weights in `directory` (a directory that holds only them, such as a stage's `best/`)
+ * without a moment where neither the old nor the new weights are whole: the new pair is written to a
+ * fresh `<directory>.tmp-<pid>`, the old directory is renamed to `<directory>.prev`, the new one is
+ * renamed into place, and only then is `.prev` removed. A crash at any point leaves the old weights
+ * in `directory` or in `.prev`, and the new ones complete or absent; {@link readKeptWeights} reads
+ * whichever is whole. A failed write (a full disk, a bad dtype) leaves the old weights untouched.
+ */
+export async function replaceWeightsDirectory(directory: string, basename: string, weights: tf.NamedTensorMap): Promise<void> {
+  const temporary = `${directory}.tmp-${process.pid}`;
+  const previous = previousOf(directory);
+  await rm(temporary, { recursive: true, force: true });
+  try {
+    await writeWeights(temporary, basename, weights);
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
+  }
+  if (await exists(directory)) {
+    // A `.prev` left by an earlier crash is older than `directory`, which is whole: drop it first.
+    await rm(previous, { recursive: true, force: true });
+    await rename(directory, previous);
+  }
+  await rename(temporary, directory);
+  await syncDirectory(path.dirname(directory));
+  await rm(previous, { recursive: true, force: true });
+}
+
+/**
+ * Reads weights saved by {@link replaceWeightsDirectory}: from `directory`, or, when that is missing
+ * or damaged (a crash in the middle of a replacement), from `<directory>.prev`. Throws the
+ * {@link CheckpointError} of `directory` when neither is readable.
+ */
+export async function readKeptWeights(directory: string, basename: string): Promise<tf.NamedTensorMap> {
+  try {
+    return await readWeights(directory, basename);
+  } catch (error) {
+    const previous = previousOf(directory);
+    if (!CheckpointError.isInstance(error) || !(await exists(previous))) throw error;
+    try {
+      return await readWeights(previous, basename);
+    } catch {
+      throw error;
+    }
+  }
 }

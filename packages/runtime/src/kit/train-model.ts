@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FitOptions, FitResult, LossSpec, Metrics, Model, ModelShapeContext, ModelSpec, StepContext, Trainer } from '../contracts';
-import { readWeights } from '../io';
+import { readKeptWeights } from '../io';
 import { combineLosses, type CombinedLoss } from '../training/combine-losses';
 import { createSchedule, type LearningRateSchedule, type ScheduleOptionsInput } from '../training/learning-rate-schedule';
 import type { Optimizer } from '../training/optimizer';
@@ -60,7 +60,7 @@ export async function trainModel(context: StepContext, options: TrainModelOption
     trainer = createTrainer({ model, loss, optimizer, schedule });
     const fit = await context.fit(trainer, options.fit);
     if (options.restoreBest && fit.best) {
-      const best = await readWeights(path.join(context.stepDirectory, 'best'), 'tensors');
+      const best = await readKeptWeights(path.join(context.stepDirectory, 'best'), 'tensors');
       try {
         trainer.setState(best);
       } finally {

@@ -57,6 +57,32 @@ describe('optimiser state and contracts', () => {
     });
   }
 
+  it('releases the tensors of a forward pass that throws, and the next step is unaffected', () => {
+    const variables = createQuadraticVariables();
+    const optimizer = createSgd({ learningRate: 0.05, momentum: 0.9 });
+    const start = tf.memory().numTensors;
+    expect(() =>
+      optimizer.minimize(() => {
+        // Saved by the tape for the backward pass (tf.keep), then the loss rejects its input.
+        const product = tf.mul(variables[0], variables[0]);
+        tf.exp(product.sum());
+        throw new Error('loss rejects its input');
+      }, variables),
+    ).toThrow(/loss rejects its input/);
+    expect(tf.memory().numTensors).toBe(start);
+    // The failed step changed nothing: its next step equals a fresh optimiser's first step.
+    const initial = valuesOf(variables);
+    step(optimizer, variables);
+    const afterFailure = valuesOf(variables);
+    restore(variables, initial);
+    const fresh = createSgd({ learningRate: 0.05, momentum: 0.9 });
+    step(fresh, variables);
+    expect(afterFailure).toEqual(valuesOf(variables));
+    optimizer.dispose();
+    fresh.dispose();
+    tf.dispose(variables);
+  });
+
   it('getState returns copies the caller may dispose', () => {
     const variables = createQuadraticVariables();
     const optimizer = createSgd({ learningRate: 0.1, momentum: 0.9 });

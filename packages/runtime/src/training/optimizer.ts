@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
+import { variableGradsReleasingTape } from './gradient-tape';
 
 /**
  * A first-order optimiser whose state is named and checkpointable and whose learning rate may
@@ -164,7 +165,7 @@ export function createSlottedOptimizer(definition: SlottedOptimizerDefinition): 
         throw new InvalidArgumentError('variables', 'minimize needs at least one variable to update');
       }
       checkVariables(variables);
-      const { value, grads } = tf.variableGrads(f, variables);
+      const { value, grads } = variableGradsReleasingTape(f, variables);
       try {
         const updated = variables.filter((variable) => grads[variable.name] != null);
         optimizer.applyGradients(
